@@ -1,0 +1,55 @@
+// Node side of engine start-up: read build/*.wasm, pick relaxed SIMD or plain SIMD128 by feature
+// detection, start worker_threads. `initEngine` is idempotent for the same thread count.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import v8 from 'node:v8';
+import { nodeBackend } from './node-backend.js';
+import { createEngine, engine, hasEngine, setEngine, type Engine, type Variant } from './wasm.js';
+
+let relaxedFlagSet = false;
+
+/** Reads both builds and returns the best one this runtime can compile. */
+export function pickBuild(read: (name: string) => Uint8Array, allowRelaxed = true): { bytes: Uint8Array; variant: Variant } {
+  if (!relaxedFlagSet) {
+    relaxedFlagSet = true;
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd'); // Node 20 needs it; later Node has it on
+  }
+  const relaxed = read('kernels-relaxed.wasm');
+  if (allowRelaxed && WebAssembly.validate(relaxed)) return { bytes: relaxed, variant: 'relaxed' };
+  return { bytes: read('kernels-simd.wasm'), variant: 'simd' };
+}
+
+export function buildDir(): string {
+  return fileURLToPath(new URL('../../../build/', import.meta.url));
+}
+
+export interface EngineOptions {
+  threads?: number;
+  /** Force the plain SIMD128 build (for tests and benchmarks). */
+  variant?: Variant;
+}
+
+/** Starts (or returns) the process-wide engine. A different thread count or variant restarts it. */
+export function initEngine(opts: EngineOptions = {}): Engine {
+  const threads = opts.threads ?? defaultThreads();
+  if (hasEngine()) {
+    const e = engine();
+    if (e.pool.size === threads && (opts.variant === undefined || opts.variant === e.variant)) return e;
+  }
+  const dir = buildDir();
+  const { bytes, variant } = pickBuild((name) => readFileSync(dir + name), opts.variant !== 'simd');
+  const e = createEngine(bytes, variant, threads, nodeBackend);
+  setEngine(e);
+  return e;
+}
+
+export function closeEngine(): void {
+  setEngine(null);
+}
+
+export function defaultThreads(): number {
+  const env = Number(process.env.TINY_MNIST_THREADS);
+  if (Number.isInteger(env) && env > 0) return env;
+  return Math.max(1, Math.min(os.availableParallelism(), 8));
+}
