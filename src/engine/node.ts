@@ -10,7 +10,7 @@ import { createEngine, engine, hasEngine, setEngine, type Engine, type Variant }
 let relaxedFlagSet = false;
 
 /** Reads both builds and returns the best one this runtime can compile. */
-export function pickBuild(read: (name: string) => Uint8Array, allowRelaxed = true): { bytes: Uint8Array; variant: Variant } {
+export function pickBuild(read: (name: string) => Uint8Array<ArrayBuffer>, allowRelaxed = true): { bytes: Uint8Array<ArrayBuffer>; variant: Variant } {
   if (!relaxedFlagSet) {
     relaxedFlagSet = true;
     v8.setFlagsFromString('--experimental-wasm-relaxed-simd'); // Node 20 needs it; later Node has it on
@@ -38,7 +38,7 @@ export function initEngine(opts: EngineOptions = {}): Engine {
     if (e.pool.size === threads && (opts.variant === undefined || opts.variant === e.variant)) return e;
   }
   const dir = buildDir();
-  const { bytes, variant } = pickBuild((name) => readFileSync(dir + name), opts.variant !== 'simd');
+  const { bytes, variant } = pickBuild((name) => new Uint8Array(readFileSync(dir + name)), opts.variant !== 'simd');
   const e = createEngine(bytes, variant, threads, nodeBackend);
   setEngine(e);
   return e;

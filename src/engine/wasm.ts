@@ -68,7 +68,7 @@ export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memo
   return inst.exports as unknown as Record<string, Kernel>;
 }
 
-export function createEngine(bytes: Uint8Array, variant: Variant, threads: number, backend?: PoolBackend): Engine {
+export function createEngine(bytes: Uint8Array<ArrayBuffer>, variant: Variant, threads: number, backend?: PoolBackend): Engine {
   const module = new WebAssembly.Module(bytes);
   const memory = newMemory();
   const k = instantiate(module, memory);

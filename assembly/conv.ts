@@ -1,0 +1,195 @@
+// 2-D convolution, stride 1, NCHW, as im2col + the register-tiled GEMMs of gemm.ts. Not a direct
+// convolution: for these shapes (O = 8–32 rows, 25–784 pixels) a GEMM whose long, vectorised
+// dimension is the pixel dimension wins, and im2col costs ~10–20% of it.
+//   forward:       y(O, P) = W(O, K) · col(K, P)              K = C·KH·KW, P = OH·OW
+//   backward data: the forward pass run on dy with the kernel flipped and transposed, pad' = KH-1-pad
+//   backward wt:   dW(O, K) += dy(O, P) · col(K, P)ᵀ          (dot products along the pixels)
+// Small images are batched: G images share one col matrix so that the GEMM sees ≥ ~256 columns.
+// Only images [n0, n1) are touched, so pool threads split a batch by image; `scratch` is per thread.
+
+// @ts-ignore: decorator
+@inline const GROUP_COLS = 256;
+
+// @ts-ignore: decorator
+@inline function groupOf(P: i32): i32 {
+  return max(1, GROUP_COLS / P);
+}
+
+/** Floats rounded up to a whole cache line, so that every scratch region stays 64-byte aligned. */
+// @ts-ignore: decorator
+@inline function lines(floats: i32): i32 {
+  return (floats + 15) & ~15;
+}
+
+/** Scratch of the shared forward routine: col (K, G·P) then out (O, G·P). */
+function fwdScratch(C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, padH: i32, padW: i32): i32 {
+  const OH = H + 2 * padH - KH + 1, OW = W + 2 * padW - KW + 1;
+  if (OH <= 0 || OW <= 0) return 0;
+  const L = groupOf(OH * OW) * OH * OW;
+  return lines(C * KH * KW * L) + lines(O * L);
+}
+
+/** Floats of per-thread scratch that conv2d_fwd, conv2d_bwd_data and conv2d_bwd_weight need. */
+export function conv2d_scratch_floats(C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, pad: i32): i32 {
+  const fwd = fwdScratch(C, H, W, O, KH, KW, pad, pad); // also covers backward-weight: col + dy group
+  const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
+  if (OH <= 0 || OW <= 0) return 16;
+  const bwd = lines(C * O * KH * KW) + fwdScratch(O, OH, OW, C, KH, KW, KH - 1 - pad, KW - 1 - pad);
+  return max(16, max(fwd, bwd));
+}
+
+/**
+ * One image's im2col into columns [0, OH·OW) of col (rows K = C·KH·KW, row stride ld floats).
+ * Row (c,i,j), column (oy,ox) = x[c, oy+i-padH, ox+j-padW] or 0 outside. Negative pads crop.
+ */
+function im2col(x: usize, col: usize, ld: i32, C: i32, H: i32, W: i32, KH: i32, KW: i32,
+  padH: i32, padW: i32, OH: i32, OW: i32): void {
+  const ldB = <usize>ld << 2;
+  let row = col;
+  for (let c = 0; c < C; c++) {
+    const xc = x + <usize>(c * H * W) * 4;
+    for (let i = 0; i < KH; i++) {
+      for (let j = 0; j < KW; j++) {
+        // Columns [lo, hi) read inside the image row; the rest are zero padding.
+        const lo = min(OW, max(0, padW - j)), hi = max(lo, min(OW, W + padW - j));
+        let dst = row;
+        for (let oy = 0; oy < OH; oy++) {
+          const iy = oy + i - padH;
+          if (iy < 0 || iy >= H) {
+            zero(dst, OW);
+          } else {
+            zero(dst, lo);
+            copy(dst + (<usize>lo << 2), xc + <usize>(iy * W + lo + j - padW) * 4, hi - lo);
+            zero(dst + (<usize>hi << 2), OW - hi);
+          }
+          dst += <usize>OW << 2;
+        }
+        row += ldB;
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function zero(dst: usize, n: i32): void {
+  for (let k = 0; k < n; k++) store<f32>(dst + (<usize>k << 2), 0);
+}
+
+/** Copies n floats (unaligned, non-overlapping). */
+function copy(dst: usize, src: usize, n: i32): void {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) v128.store(dst + (<usize>k << 2), v128.load(src + (<usize>k << 2)));
+  for (; k < n; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>k << 2)));
+}
+
+/** dst[k] = src[k] + bias for n floats. */
+function copyBias(dst: usize, src: usize, n: i32, bias: f32): void {
+  const vb = f32x4.splat(bias);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) v128.store(dst + (<usize>k << 2), f32x4.add(v128.load(src + (<usize>k << 2)), vb));
+  for (; k < n; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>k << 2)) + bias);
+}
+
+/**
+ * y (N,O,OH,OW) = conv(x (N,C,H,W), A) + b for images [n0, n1). A[o, k] is at a + o·ars + k·aks
+ * bytes (k = (c,i,j)), so the plain and the flipped-transposed kernel share this routine.
+ */
+function convForward(x: usize, a: usize, ars: usize, aks: usize, b: usize, y: usize, n0: i32, n1: i32,
+  C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, padH: i32, padW: i32, scratch: usize): void {
+  const OH = H + 2 * padH - KH + 1, OW = W + 2 * padW - KW + 1;
+  const P = OH * OW, K = C * KH * KW, G = groupOf(P);
+  const col = scratch, out = col + <usize>lines(K * G * P) * 4;
+  for (let n = n0; n < n1; n += G) {
+    const g = min(G, n1 - n), L = g * P;
+    for (let t = 0; t < g; t++) {
+      im2col(x + <usize>((n + t) * C * H * W) * 4, col + <usize>(t * P) * 4, L, C, H, W, KH, KW, padH, padW, OH, OW);
+    }
+    if (g == 1) {
+      // Straight into y; the bias (if any) is added in place while the rows are still in cache.
+      const yn = y + <usize>(n * O * P) * 4;
+      gemmStrided(O, P, K, a, ars, aks, col, P, yn, P, 0);
+      if (b) for (let o = 0; o < O; o++) copyBias(yn + <usize>(o * P) * 4, yn + <usize>(o * P) * 4, P, load<f32>(b + (<usize>o << 2)));
+    } else {
+      gemmStrided(O, L, K, a, ars, aks, col, L, out, L, 0);
+      for (let t = 0; t < g; t++) {
+        for (let o = 0; o < O; o++) {
+          const bias: f32 = b ? load<f32>(b + (<usize>o << 2)) : 0;
+          copyBias(y + <usize>(((n + t) * O + o) * P) * 4, out + <usize>(o * L + t * P) * 4, P, bias);
+        }
+      }
+    }
+  }
+}
+
+/** y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O) (b == 0: no bias), images [n0, n1). */
+export function conv2d_fwd(x: usize, w: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32,
+  O: i32, KH: i32, KW: i32, pad: i32, scratch: usize): void {
+  const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
+  if (OH <= 0 || OW <= 0) return;
+  convForward(x, w, <usize>(C * KH * KW) * 4, 4, b, y, n0, n1, C, H, W, O, KH, KW, pad, pad, scratch);
+}
+
+/**
+ * dx (N,C,H,W) = ∂/∂x of conv2d_fwd given dy (N,O,OH,OW), images [n0, n1), overwritten. It is a
+ * stride-1 convolution of dy with wT[c,o,i,j] = w[o,c,KH-1-i,KW-1-j] and padding KH-1-pad.
+ */
+export function conv2d_bwd_data(dy: usize, w: usize, dx: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32,
+  O: i32, KH: i32, KW: i32, pad: i32, scratch: usize): void {
+  const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
+  if (OH <= 0 || OW <= 0) {
+    for (let n = n0; n < n1; n++) zero(dx + <usize>(n * C * H * W) * 4, C * H * W);
+    return;
+  }
+  const S = KH * KW, K = O * S;
+  const wT = scratch; // wT: (C, O, KH, KW)
+  for (let c = 0; c < C; c++) {
+    for (let o = 0; o < O; o++) {
+      const src = w + <usize>((o * C + c) * S) * 4, dst = wT + <usize>(c * K + o * S) * 4;
+      for (let s = 0; s < S; s++) store<f32>(dst + (<usize>s << 2), load<f32>(src + <usize>(S - 1 - s) * 4));
+    }
+  }
+  convForward(dy, wT, <usize>K * 4, 4, 0, dx, n0, n1, O, OH, OW, C, KH, KW, KH - 1 - pad, KW - 1 - pad,
+    scratch + <usize>lines(C * K) * 4);
+}
+
+/**
+ * dw (O,C,KH,KW) += ∂/∂w and db (O) += Σ dy over images [n0, n1) and pixels (db == 0: skipped).
+ * Accumulates, so each thread owns its dw/db and the caller sums them.
+ */
+export function conv2d_bwd_weight(dy: usize, x: usize, dw: usize, db: usize, n0: i32, n1: i32, C: i32, H: i32,
+  W: i32, O: i32, KH: i32, KW: i32, pad: i32, scratch: usize): void {
+  const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
+  if (OH <= 0 || OW <= 0) return;
+  const P = OH * OW, K = C * KH * KW, G = groupOf(P);
+  const col = scratch, dyg = col + <usize>lines(K * G * P) * 4; // dyg: (O, G·P)
+  for (let n = n0; n < n1; n += G) {
+    const g = min(G, n1 - n), L = g * P;
+    for (let t = 0; t < g; t++) {
+      im2col(x + <usize>((n + t) * C * H * W) * 4, col + <usize>(t * P) * 4, L, C, H, W, KH, KW, pad, pad, OH, OW);
+    }
+    let a = dy + <usize>(n * O * P) * 4;
+    if (g > 1) {
+      for (let t = 0; t < g; t++) {
+        for (let o = 0; o < O; o++) copy(dyg + <usize>(o * L + t * P) * 4, a + <usize>((t * O + o) * P) * 4, P);
+      }
+      a = dyg;
+    }
+    gemmNTStrided(O, K, L, a, L, col, L, dw, K, 1);
+  }
+  if (db) {
+    for (let o = 0; o < O; o++) {
+      let s: f32 = 0;
+      for (let n = n0; n < n1; n++) s += rowSum(dy + <usize>((n * O + o) * P) * 4, P);
+      store<f32>(db + (<usize>o << 2), load<f32>(db + (<usize>o << 2)) + s);
+    }
+  }
+}
+
+function rowSum(p: usize, n: i32): f32 {
+  let v = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) v = f32x4.add(v, v128.load(p + (<usize>k << 2)));
+  let s = f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+  for (; k < n; k++) s += load<f32>(p + (<usize>k << 2));
+  return s;
+}

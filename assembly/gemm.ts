@@ -1,0 +1,224 @@
+// Register-tiled f32x4 matrix multiply: the engine of Linear layers and of the convolutions
+// (assembly/conv.ts turns each conv pass into one of these products). Row-major, any sizes, no
+// allocation: only locals, loads and stores, so every pool thread can run it on the shared memory.
+// Two micro-kernels do all the work:
+//   nn: C[4×8] += Σ_k A[r,k] ⊗ B[k, 0..8]  (splat of A, two vector rows of B; 8 accumulators)
+//   nt: C[4×2] += Σ_k A[r,k] · Bt[j,k]    (dot products along contiguous k; horizontal sum at the end)
+// A is read through byte strides (ars per row, aks per k), so plain, transposed and packed A share code.
+// Helpers shared with conv.ts are @global (visible there without an import) so that they do not
+// become wasm exports.
+
+/** acc + a·b, fused when relaxed SIMD is compiled in (the branch folds away at compile time). */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(f32x4.mul(a, b), acc);
+}
+
+// @ts-ignore: decorator
+@inline function hsum(v: v128): f32 {
+  const s = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
+}
+
+// ---- nn: A (M,K) via strides · B (K,N) rows ----
+
+/** One 4×8 tile of C (row stride ldc bytes): K steps of 4 splats × 2 vectors. */
+function nn4x8(K: i32, a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  const a1 = a + ars, a2 = a1 + ars, a3 = a2 + ars;
+  let off: usize = 0;
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    let s = v128.load32_splat(a + off);
+    c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
+    s = v128.load32_splat(a1 + off);
+    c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
+    s = v128.load32_splat(a2 + off);
+    c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
+    s = v128.load32_splat(a3 + off);
+    c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
+    off += aks;
+    b += ldb;
+  }
+  const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+  if (acc) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(r1)); c11 = f32x4.add(c11, v128.load(r1, 16));
+    c20 = f32x4.add(c20, v128.load(r2)); c21 = f32x4.add(c21, v128.load(r2, 16));
+    c30 = f32x4.add(c30, v128.load(r3)); c31 = f32x4.add(c31, v128.load(r3, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(r1, c10); v128.store(r1, c11, 16);
+  v128.store(r2, c20); v128.store(r2, c21, 16);
+  v128.store(r3, c30); v128.store(r3, c31, 16);
+}
+
+/**
+ * Row tail: one row of A times `nv` vectors (1 or 4) of B. Four independent accumulators hide the
+ * FMA latency that a single row would otherwise expose.
+ */
+function nn1xv(K: i32, a: usize, aks: usize, b: usize, ldb: usize, c: usize, nv: i32, acc: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  for (let k = 0; k < K; k++) {
+    const s = v128.load32_splat(a);
+    c0 = madd(s, v128.load(b), c0);
+    if (nv > 1) {
+      c1 = madd(s, v128.load(b, 16), c1);
+      c2 = madd(s, v128.load(b, 32), c2);
+      c3 = madd(s, v128.load(b, 48), c3);
+    }
+    a += aks;
+    b += ldb;
+  }
+  if (acc) c0 = f32x4.add(c0, v128.load(c));
+  v128.store(c, c0);
+  if (nv > 1) {
+    if (acc) {
+      c1 = f32x4.add(c1, v128.load(c, 16));
+      c2 = f32x4.add(c2, v128.load(c, 32));
+      c3 = f32x4.add(c3, v128.load(c, 48));
+    }
+    v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
+  }
+}
+
+/** One 4×4 tile (column tail of 4). */
+function nn4x4(K: i32, a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  const a1 = a + ars, a2 = a1 + ars, a3 = a2 + ars;
+  let off: usize = 0;
+  for (let k = 0; k < K; k++) {
+    const b0 = v128.load(b);
+    c0 = madd(v128.load32_splat(a + off), b0, c0);
+    c1 = madd(v128.load32_splat(a1 + off), b0, c1);
+    c2 = madd(v128.load32_splat(a2 + off), b0, c2);
+    c3 = madd(v128.load32_splat(a3 + off), b0, c3);
+    off += aks;
+    b += ldb;
+  }
+  const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+  if (acc) {
+    c0 = f32x4.add(c0, v128.load(c)); c1 = f32x4.add(c1, v128.load(r1));
+    c2 = f32x4.add(c2, v128.load(r2)); c3 = f32x4.add(c3, v128.load(r3));
+  }
+  v128.store(c, c0); v128.store(r1, c1); v128.store(r2, c2); v128.store(r3, c3);
+}
+
+/**
+ * C(M,N) (+)= A(M,K)·B(K,N). A[i,k] is at a + i*ars + k*aks (bytes); B and C are row-major with
+ * leading dimensions ldb, ldc (floats). Column panels of B (K×8) stay in L1 across all row blocks.
+ */
+// @ts-ignore: decorator
+@global function gemmStrided(M: i32, N: i32, K: i32, a: usize, ars: usize, aks: usize,
+  b: usize, ldb: i32, c: usize, ldc: i32, acc: i32): void {
+  const ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
+  const M4 = M & ~3;
+  // Rows in blocks of 4: columns by 8, then 4, then one at a time.
+  let j = 0;
+  for (; j + 8 <= N; j += 8) {
+    const bj = b + (<usize>j << 2), cj = c + (<usize>j << 2);
+    for (let i = 0; i < M4; i += 4) nn4x8(K, a + <usize>i * ars, ars, aks, bj, ldbB, cj + <usize>i * ldcB, ldcB, acc);
+  }
+  if (j + 4 <= N) {
+    const bj = b + (<usize>j << 2), cj = c + (<usize>j << 2);
+    for (let i = 0; i < M4; i += 4) nn4x4(K, a + <usize>i * ars, ars, aks, bj, ldbB, cj + <usize>i * ldcB, ldcB, acc);
+    j += 4;
+  }
+  for (; j < N; j++) for (let i = 0; i < M4; i++) nn1x1(K, a + <usize>i * ars, aks, b + (<usize>j << 2), ldbB, c + <usize>i * ldcB + (<usize>j << 2), acc);
+  // The last M % 4 rows: columns by 16, then 4, then one at a time.
+  for (let i = M4; i < M; i++) {
+    const ai = a + <usize>i * ars, ci = c + <usize>i * ldcB;
+    let j = 0;
+    for (; j + 16 <= N; j += 16) nn1xv(K, ai, aks, b + (<usize>j << 2), ldbB, ci + (<usize>j << 2), 4, acc);
+    for (; j + 4 <= N; j += 4) nn1xv(K, ai, aks, b + (<usize>j << 2), ldbB, ci + (<usize>j << 2), 1, acc);
+    for (; j < N; j++) nn1x1(K, ai, aks, b + (<usize>j << 2), ldbB, ci + (<usize>j << 2), acc);
+  }
+}
+
+/** One element: C[0,0] (+)= Σ_k A[0,k]·B[k,0]. */
+function nn1x1(K: i32, a: usize, aks: usize, b: usize, ldb: usize, c: usize, acc: i32): void {
+  let s: f32 = 0;
+  for (let k = 0; k < K; k++) {
+    s += load<f32>(a) * load<f32>(b);
+    a += aks;
+    b += ldb;
+  }
+  store<f32>(c, acc ? load<f32>(c) + s : s);
+}
+
+// ---- nt: A (M,K) rows · Bt (N,K) rows ----
+
+/** Dot products of `nr` rows of A (≤4) with `nc` rows of Bt (≤2), over K (vector body + scalar tail). */
+function nt4x2(K: i32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, nr: i32, nc: i32, acc: i32): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  // Rows past nr / nc alias the last valid row: harmless extra work, results not stored.
+  const a1 = nr > 1 ? a + lda : a, a2 = nr > 2 ? a + 2 * lda : a1, a3 = nr > 3 ? a + 3 * lda : a2;
+  const b1 = nc > 1 ? b + ldb : b;
+  const K4 = K & ~3;
+  let off: usize = 0;
+  for (let k = 0; k < K4; k += 4) {
+    const x0 = v128.load(b + off), x1 = v128.load(b1 + off);
+    let s = v128.load(a + off);
+    c00 = madd(s, x0, c00); c01 = madd(s, x1, c01);
+    s = v128.load(a1 + off);
+    c10 = madd(s, x0, c10); c11 = madd(s, x1, c11);
+    s = v128.load(a2 + off);
+    c20 = madd(s, x0, c20); c21 = madd(s, x1, c21);
+    s = v128.load(a3 + off);
+    c30 = madd(s, x0, c30); c31 = madd(s, x1, c31);
+    off += 16;
+  }
+  let t00 = hsum(c00), t01 = hsum(c01), t10 = hsum(c10), t11 = hsum(c11);
+  let t20 = hsum(c20), t21 = hsum(c21), t30 = hsum(c30), t31 = hsum(c31);
+  for (let k = K4; k < K; k++) {
+    const o = <usize>k << 2;
+    const x0 = load<f32>(b + o), x1 = load<f32>(b1 + o);
+    const v0 = load<f32>(a + o), v1 = load<f32>(a1 + o), v2 = load<f32>(a2 + o), v3 = load<f32>(a3 + o);
+    t00 += v0 * x0; t01 += v0 * x1; t10 += v1 * x0; t11 += v1 * x1;
+    t20 += v2 * x0; t21 += v2 * x1; t30 += v3 * x0; t31 += v3 * x1;
+  }
+  putPair(c, t00, t01, nc, acc);
+  if (nr > 1) putPair(c + ldc, t10, t11, nc, acc);
+  if (nr > 2) putPair(c + 2 * ldc, t20, t21, nc, acc);
+  if (nr > 3) putPair(c + 3 * ldc, t30, t31, nc, acc);
+}
+
+// @ts-ignore: decorator
+@inline function putPair(c: usize, v0: f32, v1: f32, nc: i32, acc: i32): void {
+  store<f32>(c, acc ? load<f32>(c) + v0 : v0);
+  if (nc > 1) store<f32>(c, acc ? load<f32>(c, 4) + v1 : v1, 4);
+}
+
+/** C(M,N) (+)= A(M,K)·Bt(N,K)ᵀ; leading dimensions in floats. */
+// @ts-ignore: decorator
+@global function gemmNTStrided(M: i32, N: i32, K: i32, a: usize, lda: i32, b: usize, ldb: i32,
+  c: usize, ldc: i32, acc: i32): void {
+  const ldaB = <usize>lda << 2, ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
+  for (let i = 0; i < M; i += 4) {
+    const nr = min(4, M - i);
+    const ai = a + <usize>i * ldaB, ci = c + <usize>i * ldcB;
+    for (let j = 0; j < N; j += 2) {
+      nt4x2(K, ai, ldaB, b + <usize>j * ldbB, ldbB, ci + (<usize>j << 2), ldcB, nr, min(2, N - j), acc);
+    }
+  }
+}
+
+// ---- exports ----
+
+/** C(M,N) = A(M,K)·B(K,N), or += when accumulate != 0. All row-major. */
+export function gemm(M: i32, N: i32, K: i32, A: usize, B: usize, C: usize, accumulate: i32): void {
+  gemmStrided(M, N, K, A, <usize>K << 2, 4, B, N, C, N, accumulate);
+}
+
+/** C(M,N) = A(M,K)·Bᵀ with B given as (N,K) (Linear backward: dX = dY·W). */
+export function gemm_nt(M: i32, N: i32, K: i32, A: usize, B: usize, C: usize, accumulate: i32): void {
+  gemmNTStrided(M, N, K, A, K, B, K, C, N, accumulate);
+}
+
+/** C(M,N) = Aᵀ·B with A given as (K,M) (Linear backward: dW = dYᵀ·X). */
+export function gemm_tn(M: i32, N: i32, K: i32, A: usize, B: usize, C: usize, accumulate: i32): void {
+  gemmStrided(M, N, K, A, 4, <usize>M << 2, B, N, C, N, accumulate);
+}

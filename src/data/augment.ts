@@ -1,0 +1,176 @@
+// Turns raw image bytes into a normalised float batch (N,1,H,W), optionally with torchvision-style
+// augmentation: RandomRotation (bilinear, zero fill) then ColorJitter(brightness, contrast).
+// Plain JS on purpose (runs once per image per epoch); it does not shuffle or pick indices.
+
+import { MNIST_MEAN, MNIST_STD } from './constants.js';
+import type { Split } from './datasets.js';
+import type { Rng } from '../util/rng.js';
+
+export interface AugmentOptions {
+  /** Rotation angle drawn uniformly from [-rotateDeg, rotateDeg]; positive = counter-clockwise. */
+  rotateDeg: number;
+  /** Brightness factor drawn from [max(0, 1-brightness), 1+brightness]. */
+  brightness: number;
+  /** Contrast factor drawn from [max(0, 1-contrast), 1+contrast]. */
+  contrast: number;
+}
+
+// byte -> float in [0,1], and byte -> normalised float; float64 so both paths round identically.
+const UNIT_LUT = new Float64Array(256).map((_, i) => i / 255);
+const NORM_LUT = UNIT_LUT.map((v) => (v - MNIST_MEAN) / MNIST_STD);
+
+function checkBatch(src: Split, indices: ArrayLike<number>, start: number, count: number, out: Float32Array): void {
+  const pixels = src.height * src.width;
+  if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > indices.length) {
+    throw new RangeError(`batch [${start}, ${start + count}) is outside the ${indices.length} indices`);
+  }
+  if (out.length < count * pixels) {
+    throw new RangeError(`out has ${out.length} floats, need ${count}x1x${src.height}x${src.width} = ${count * pixels}`);
+  }
+  for (let k = start; k < start + count; k++) {
+    const idx = indices[k]!;
+    if (!(idx >= 0 && idx < src.count && Number.isInteger(idx))) {
+      throw new RangeError(`indices[${k}] = ${idx} is outside the split of ${src.count} images`);
+    }
+  }
+}
+
+function checkAugment(aug: AugmentOptions): void {
+  for (const key of ['rotateDeg', 'brightness', 'contrast'] as const) {
+    const v = aug[key];
+    if (!Number.isFinite(v) || v < 0) throw new RangeError(`augment ${key} must be a finite number >= 0, got ${v}`);
+  }
+}
+
+/** Writes images indices[start..start+count) into out (count,1,H,W) as (x/255 - MEAN)/STD. */
+export function normaliseBatch(
+  src: Split,
+  indices: ArrayLike<number>,
+  start: number,
+  count: number,
+  out: Float32Array,
+): void {
+  checkBatch(src, indices, start, count, out);
+  const pixels = src.height * src.width;
+  const images = src.images;
+  for (let k = 0; k < count; k++) {
+    const from = indices[start + k]! * pixels;
+    const to = k * pixels;
+    for (let p = 0; p < pixels; p++) out[to + p] = NORM_LUT[images[from + p]!]!;
+  }
+}
+
+/**
+ * Rotates src (H,W) by angleDeg counter-clockwise about ((W-1)/2, (H-1)/2) into dst (H,W), sampling
+ * bilinearly with zero outside the image (torchvision's rotate: inverse map from output pixels).
+ */
+export function rotateBilinear(
+  dst: Float64Array,
+  src: ArrayLike<number>,
+  height: number,
+  width: number,
+  angleDeg: number,
+): void {
+  const rad = (angleDeg * Math.PI) / 180;
+  const cos = Math.cos(rad);
+  const sin = Math.sin(rad);
+  const cx = (width - 1) / 2;
+  const cy = (height - 1) / 2;
+  for (let y = 0; y < height; y++) {
+    // Source position of output (x,y): xs = cos*(x-cx) - sin*(y-cy) + cx, ys = sin*(x-cx) + cos*(y-cy) + cy.
+    const xRow = -cos * cx - sin * (y - cy) + cx;
+    const yRow = -sin * cx + cos * (y - cy) + cy;
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      const xs = xRow + cos * x;
+      const ys = yRow + sin * x;
+      const x0 = Math.floor(xs);
+      const y0 = Math.floor(ys);
+      const fx = xs - x0;
+      const fy = ys - y0;
+      if (x0 >= 0 && y0 >= 0 && x0 + 1 < width && y0 + 1 < height) {
+        const i = y0 * width + x0;
+        dst[row + x] =
+          (src[i]! * (1 - fx) + src[i + 1]! * fx) * (1 - fy) +
+          (src[i + width]! * (1 - fx) + src[i + width + 1]! * fx) * fy;
+      } else if (x0 >= -1 && y0 >= -1 && x0 < width && y0 < height) {
+        // Border: taps outside the image read as zero.
+        const inX0 = x0 >= 0, inX1 = x0 + 1 < width, inY0 = y0 >= 0, inY1 = y0 + 1 < height;
+        const i = y0 * width + x0;
+        const v00 = inX0 && inY0 ? src[i]! : 0;
+        const v10 = inX1 && inY0 ? src[i + 1]! : 0;
+        const v01 = inX0 && inY1 ? src[i + width]! : 0;
+        const v11 = inX1 && inY1 ? src[i + width + 1]! : 0;
+        dst[row + x] = (v00 * (1 - fx) + v10 * fx) * (1 - fy) + (v01 * (1 - fx) + v11 * fx) * fy;
+      } else {
+        dst[row + x] = 0;
+      }
+    }
+  }
+}
+
+/** torchvision adjust_brightness on [0,1] floats, in place: x = clamp(b*x, 0, 1). */
+export function adjustBrightness(img: Float64Array, factor: number): void {
+  for (let p = 0; p < img.length; p++) {
+    const v = img[p]! * factor;
+    img[p] = v < 0 ? 0 : v > 1 ? 1 : v;
+  }
+}
+
+/** torchvision adjust_contrast on a grey image, in place: x = clamp(c*x + (1-c)*mean, 0, 1). */
+export function adjustContrast(img: Float64Array, factor: number): void {
+  let sum = 0;
+  for (let p = 0; p < img.length; p++) sum += img[p]!;
+  const offset = (1 - factor) * (img.length > 0 ? sum / img.length : 0);
+  for (let p = 0; p < img.length; p++) {
+    const v = img[p]! * factor + offset;
+    img[p] = v < 0 ? 0 : v > 1 ? 1 : v;
+  }
+}
+
+/**
+ * Like normaliseBatch, but with aug each image is rotated, then brightness and contrast are jittered
+ * in a random order. Per image the rng draws: angle, order, brightness factor, contrast factor.
+ * aug = null is exactly normaliseBatch (no rng draws).
+ */
+export function augmentBatch(
+  src: Split,
+  indices: ArrayLike<number>,
+  start: number,
+  count: number,
+  out: Float32Array,
+  rng: Rng,
+  aug: AugmentOptions | null,
+): void {
+  if (aug === null) {
+    normaliseBatch(src, indices, start, count, out);
+    return;
+  }
+  checkBatch(src, indices, start, count, out);
+  checkAugment(aug);
+  const { height, width, images } = src;
+  const pixels = height * width;
+  const unit = new Float64Array(pixels); // source image in [0,1], reused for every image
+  const work = new Float64Array(pixels); // rotated + jittered image
+  for (let k = 0; k < count; k++) {
+    const from = indices[start + k]! * pixels;
+    for (let p = 0; p < pixels; p++) unit[p] = UNIT_LUT[images[from + p]!]!;
+
+    const angle = rng.range(-aug.rotateDeg, aug.rotateDeg);
+    const brightnessFirst = rng.uniform() < 0.5;
+    const b = rng.range(Math.max(0, 1 - aug.brightness), 1 + aug.brightness);
+    const c = rng.range(Math.max(0, 1 - aug.contrast), 1 + aug.contrast);
+
+    rotateBilinear(work, unit, height, width, angle);
+    if (brightnessFirst) {
+      adjustBrightness(work, b);
+      adjustContrast(work, c);
+    } else {
+      adjustContrast(work, c);
+      adjustBrightness(work, b);
+    }
+
+    const to = k * pixels;
+    for (let p = 0; p < pixels; p++) out[to + p] = (work[p]! - MNIST_MEAN) / MNIST_STD;
+  }
+}

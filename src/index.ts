@@ -1,0 +1,26 @@
+// The library's public API (Node). Re-exports only.
+export { initEngine, closeEngine } from './engine/node.js';
+export { engine } from './engine/wasm.js';
+export { Tensor } from './tensor/tensor.js';
+export { backward, noGrad } from './tensor/autograd.js';
+export * from './ops/conv.js';
+export * from './ops/norm.js';
+export * from './ops/activation.js';
+export * from './ops/pool.js';
+export * from './ops/linear.js';
+export * from './ops/loss.js';
+export { Module } from './nn/module.js';
+export * from './nn/layers.js';
+export { Sequential } from './nn/sequential.js';
+export { SGD } from './optim/sgd.js';
+export { Adam } from './optim/adam.js';
+export { OneCycle, StepLR, ConstantLR } from './optim/schedule.js';
+export { buildModel, ARCHITECTURES } from './models/index.js';
+export { summarize, formatSummary } from './models/summary.js';
+export { loadIdxDataset, type Dataset, type Split } from './data/datasets.js';
+export { DEFAULT_RECIPE, type Recipe } from './train/recipe.js';
+export { makeTrainer, trainEpoch, evaluate } from './train/trainer.js';
+export { runTraining } from './train/run.js';
+export { loadModel, evaluateFile, predictFiles, classify } from './train/inference.js';
+export { encodeModel, decodeModel } from './io/model-file.js';
+export { Rng } from './util/rng.js';

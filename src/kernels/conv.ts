@@ -1,0 +1,93 @@
+// TypeScript side of the conv kernels (assembly/conv.ts): split a batch by image across the pool's
+// threads, give each thread its scratch (and, for backward-weight, its own dw/db), sum the partials.
+// Math only on byte offsets into wasm memory: shape checks live in src/ops.
+// Temporaries come from the engine's arena between mark() and release() inside each call, so a
+// call leaves the arena as it found it; callers need not provide scratch.
+import type { Engine } from '../engine/wasm.js';
+
+/** Sizes of one stride-1 conv: x (N,C,H,W), w (O,C,KH,KW), zero padding `pad` on every side. */
+export interface ConvShape {
+  N: number;
+  C: number;
+  H: number;
+  W: number;
+  O: number;
+  KH: number;
+  KW: number;
+  pad: number;
+}
+
+/** [OH, OW] of y (N,O,OH,OW). */
+export function convOutSize(s: ConvShape): [number, number] {
+  return [s.H + 2 * s.pad - s.KH + 1, s.W + 2 * s.pad - s.KW + 1];
+}
+
+/** FLOPs of one pass (forward, backward-data or backward-weight): 2·N·O·OH·OW·C·KH·KW. */
+export function convFlops(s: ConvShape): number {
+  const [OH, OW] = convOutSize(s);
+  return 2 * s.N * s.O * OH * OW * s.C * s.KH * s.KW;
+}
+
+/** Image ranges [n0, n1) for min(pool size, N) threads, as even as possible. */
+export function splitImages(N: number, threads: number): Array<[number, number]> {
+  const T = Math.max(1, Math.min(threads, N));
+  const parts: Array<[number, number]> = [];
+  for (let t = 0; t < T; t++) parts.push([Math.floor((t * N) / T), Math.floor(((t + 1) * N) / T)]);
+  return parts;
+}
+
+/** Runs `kernel` once per image range; `args(n0, n1, scratch, t)` builds thread t's arguments. */
+function runSplit(e: Engine, kernel: string, s: ConvShape, args: (n0: number, n1: number, scratch: number, t: number) => number[]): void {
+  const floats = e.k.conv2d_scratch_floats!(s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad);
+  const parts = splitImages(s.N, e.pool.size);
+  const scratch = parts.map(() => e.arena.alloc(floats));
+  e.pool.run(kernel, parts.map(([n0, n1], t) => args(n0, n1, scratch[t]!, t)));
+}
+
+/** y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O); b = 0: no bias. */
+export function conv2dForward(e: Engine, x: number, w: number, b: number, y: number, s: ConvShape): void {
+  const mark = e.arena.mark();
+  runSplit(e, 'conv2d_fwd', s, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
+  e.arena.release(mark);
+}
+
+/** dx (N,C,H,W) = gradient wrt x given dy (N,O,OH,OW) and w (O,C,KH,KW); dx is overwritten. */
+export function conv2dBackwardData(e: Engine, dy: number, w: number, dx: number, s: ConvShape): void {
+  const mark = e.arena.mark();
+  runSplit(e, 'conv2d_bwd_data', s, (n0, n1, scr) => [dy, w, dx, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
+  e.arena.release(mark);
+}
+
+/**
+ * dw (O,C,KH,KW) and db (O) = this batch's gradients wrt w and b, given dy (N,O,OH,OW) and
+ * x (N,C,H,W). OVERWRITTEN, not accumulated. db = 0: bias gradient skipped.
+ */
+export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: number, db: number, s: ConvShape): void {
+  const mark = e.arena.mark();
+  const nw = s.O * s.C * s.KH * s.KW;
+  const T = splitImages(s.N, e.pool.size).length;
+  // Thread 0 accumulates into the caller's buffers, the others into their own.
+  const dws = [dw], dbs = [db];
+  for (let t = 1; t < T; t++) {
+    dws.push(e.arena.alloc(nw));
+    dbs.push(db ? e.arena.alloc(s.O) : 0);
+  }
+  for (let t = 0; t < T; t++) {
+    e.floats(dws[t]!, nw).fill(0);
+    if (db) e.floats(dbs[t]!, s.O).fill(0);
+  }
+  runSplit(e, 'conv2d_bwd_weight', s, (n0, n1, scr, t) => [dy, x, dws[t]!, dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
+  sumInto(e, dw, dws.slice(1), nw);
+  if (db) sumInto(e, db, dbs.slice(1), s.O);
+  e.arena.release(mark);
+}
+
+/** dst[i] += Σ parts[t][i] for i < n. */
+function sumInto(e: Engine, dst: number, parts: number[], n: number): void {
+  if (parts.length === 0) return;
+  const d = e.floats(dst, n);
+  for (const p of parts) {
+    const src = e.floats(p, n);
+    for (let i = 0; i < n; i++) d[i]! += src[i]!;
+  }
+}

@@ -1,0 +1,38 @@
+// conv2d (stride 1, zero padding, optional bias): forward and backward side by side.
+// The math is in src/kernels/conv.ts (wasm, split by image across threads); this file checks
+// shapes and records autograd.
+import { engine } from '../engine/wasm.js';
+import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward, type ConvShape } from '../kernels/conv.js';
+import { gradInto, needsGrad, record } from '../tensor/autograd.js';
+import { Tensor } from '../tensor/tensor.js';
+import { checkRank, checkShape } from './check.js';
+
+/** x: (N,C,H,W), w: (O,C,KH,KW), b: (O) or null → y: (N,O,H+2p-KH+1,W+2p-KW+1). */
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, pad: number): Tensor {
+  checkRank('conv2d', 'input', x, 4);
+  checkRank('conv2d', 'weight', w, 4);
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const [O, C2, KH, KW] = w.shape as [number, number, number, number];
+  if (C2 !== C) throw new Error(`conv2d: weight expects ${C2} input channels, input has ${C}`);
+  if (b) checkShape('conv2d', 'bias', b, [O]);
+  if (!Number.isInteger(pad) || pad < 0) throw new Error(`conv2d: padding must be a non-negative integer, got ${pad}`);
+  const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
+  if (OH < 1 || OW < 1) throw new Error(`conv2d: kernel ${KH}x${KW} larger than padded input ${H}x${W} (pad ${pad})`);
+  const s: ConvShape = { N, C, H, W, O, KH, KW, pad };
+  const e = engine();
+  const y = Tensor.empty([N, O, OH, OW]);
+  conv2dForward(e, x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, s);
+  if (needsGrad(x, w, b)) {
+    record(y, b ? [x, w, b] : [x, w], () => {
+      if (x.requiresGrad) gradInto(x, (dx) => conv2dBackwardData(e, y.gradPtr, w.ptr, dx, s));
+      if (w.requiresGrad || b?.requiresGrad) {
+        const dw = e.arena.alloc(w.size);
+        const db = b ? e.arena.alloc(O) : 0;
+        conv2dBackwardWeight(e, y.gradPtr, x.ptr, dw, db, s);
+        gradInto(w, (p) => e.f32().copyWithin(p >> 2, dw >> 2, (dw >> 2) + w.size));
+        if (b) gradInto(b, (p) => e.f32().copyWithin(p >> 2, db >> 2, (db >> 2) + O));
+      }
+    });
+  }
+  return y;
+}

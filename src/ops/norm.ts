@@ -1,0 +1,85 @@
+// batchNorm2d over (N,C,H,W), PyTorch semantics: training uses batch statistics (biased variance
+// to normalise, unbiased variance into the running estimate, momentum 0.1), evaluation uses the
+// running statistics. `relu: true` fuses the following ReLU (one pass less each way).
+import { engine } from '../engine/wasm.js';
+import { runSplit } from '../kernels/split.js';
+import { gradInto, needsGrad, record } from '../tensor/autograd.js';
+import { Tensor } from '../tensor/tensor.js';
+import { checkRank, checkShape } from './check.js';
+
+export interface BatchNormOptions {
+  training: boolean;
+  momentum: number;
+  eps: number;
+  relu: boolean;
+}
+
+/** x: (N,C,H,W); gamma, beta, runningMean, runningVar: (C). Updates the running stats in training. */
+export function batchNorm2d(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor, o: BatchNormOptions): Tensor {
+  checkRank('batchNorm2d', 'input', x, 4);
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  for (const [name, t] of [['weight', gamma], ['bias', beta], ['running_mean', runningMean], ['running_var', runningVar]] as const) {
+    checkShape('batchNorm2d', name, t, [C]);
+  }
+  const HW = H * W, M = N * HW;
+  if (o.training && M < 2) throw new Error(`batchNorm2d: training needs more than 1 value per channel, got input [${x.shape}]`);
+  const e = engine();
+  const relu = o.relu ? 1 : 0;
+  // Per-channel scratch (C each): mean, biased var, invstd, scale, shift.
+  const mean = Tensor.empty([C]), varb = Tensor.empty([C]), invstd = Tensor.empty([C]);
+  const scale = Tensor.empty([C]), shift = Tensor.empty([C]);
+  if (o.training) {
+    runSplit(e, 'bn_stats', C, x.size, (c0, c1) => [x.ptr, mean.ptr, varb.ptr, N, C, HW, c0, c1]);
+  } else {
+    mean.data().set(runningMean.data());
+    varb.data().set(runningVar.data());
+  }
+  const [m, v, is, sc, sh] = [mean.data(), varb.data(), invstd.data(), scale.data(), shift.data()];
+  const g = gamma.data(), b = beta.data();
+  for (let c = 0; c < C; c++) {
+    is[c] = 1 / Math.sqrt(v[c]! + o.eps);
+    sc[c] = g[c]! * is[c]!;
+    sh[c] = b[c]! - m[c]! * sc[c]!;
+  }
+  if (o.training) {
+    const rm = runningMean.data(), rv = runningVar.data();
+    for (let c = 0; c < C; c++) {
+      rm[c] = (1 - o.momentum) * rm[c]! + o.momentum * m[c]!;
+      rv[c] = (1 - o.momentum) * rv[c]! + o.momentum * ((v[c]! * M) / (M - 1));
+    }
+  }
+  const y = Tensor.empty(x.shape);
+  runSplit(e, 'bn_apply', C, x.size, (c0, c1) => [x.ptr, y.ptr, scale.ptr, shift.ptr, N, C, HW, c0, c1, relu]);
+  if (!needsGrad(x, gamma, beta)) return y;
+  record(y, [x, gamma, beta], () => {
+    const dg = Tensor.empty([C]), db = Tensor.empty([C]);
+    if (o.training) {
+      const dx = e.arena.alloc(x.size);
+      runSplit(e, 'bn_bwd', C, x.size, (c0, c1) => [x.ptr, y.ptr, y.gradPtr, dx, mean.ptr, invstd.ptr, gamma.ptr, dg.ptr, db.ptr, N, C, HW, c0, c1, relu]);
+      gradInto(x, (p) => e.f32().copyWithin(p >> 2, dx >> 2, (dx >> 2) + x.size));
+    } else {
+      gradInto(x, (dx) => runSplit(e, 'bn_eval_bwd', C, x.size, (c0, c1) => [y.ptr, y.gradPtr, dx, scale.ptr, N, C, HW, c0, c1, relu]));
+      evalParamGrads(x.data(), y.data(), e.floats(y.gradPtr, x.size), m, is, dg.data(), db.data(), N, C, HW, o.relu);
+    }
+    gradInto(gamma, (p) => e.floats(p, C).set(dg.data()));
+    gradInto(beta, (p) => e.floats(p, C).set(db.data()));
+  });
+  return y;
+}
+
+// Evaluation-mode parameter gradients (only gradient checks need them): dγ = Σ g·x̂, dβ = Σ g.
+function evalParamGrads(x: Float32Array, y: Float32Array, dy: Float32Array, mean: Float32Array, invstd: Float32Array,
+  dg: Float32Array, db: Float32Array, N: number, C: number, HW: number, relu: boolean): void {
+  dg.fill(0);
+  db.fill(0);
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const base = (n * C + c) * HW;
+      for (let i = base; i < base + HW; i++) {
+        const gi = relu && y[i]! <= 0 ? 0 : dy[i]!;
+        dg[c] = dg[c]! + gi * (x[i]! - mean[c]!) * invstd[c]!;
+        db[c] = db[c]! + gi;
+      }
+    }
+  }
+}

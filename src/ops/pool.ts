@@ -1,0 +1,58 @@
+// maxPool2d (2x2, stride 2, floor) in wasm; global average pooling in TypeScript (it touches only
+// N*C*25 values in the reference net); flatten, a copy that keeps dimension 0.
+import { engine } from '../engine/wasm.js';
+import { runSplit } from '../kernels/split.js';
+import { gradInto, needsGrad, record } from '../tensor/autograd.js';
+import { Tensor } from '../tensor/tensor.js';
+import { checkRank } from './check.js';
+
+/** x: (N,C,H,W) → (N,C,floor(H/2),floor(W/2)). */
+export function maxPool2d(x: Tensor): Tensor {
+  checkRank('maxPool2d', 'input', x, 4);
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  if (H < 2 || W < 2) throw new Error(`maxPool2d: input ${H}x${W} is smaller than the 2x2 window`);
+  const e = engine();
+  const y = Tensor.empty([N, C, H >> 1, W >> 1]);
+  const arg = e.arena.alloc(y.size); // winning tap 0..3 per output (as f32)
+  const P = N * C;
+  runSplit(e, 'maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W]);
+  if (needsGrad(x)) {
+    record(y, [x], () => gradInto(x, (dx) => runSplit(e, 'maxpool2_bwd', P, x.size, (p0, p1) => [y.gradPtr, arg, dx, p0, p1, H, W])));
+  }
+  return y;
+}
+
+/** x: (N,C,H,W) → (N,C,1,1): the mean over each plane (like adaptive_avg_pool2d(x, 1)). */
+export function globalAvgPool(x: Tensor): Tensor {
+  checkRank('globalAvgPool', 'input', x, 4);
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const HW = H * W;
+  const y = Tensor.empty([N, C, 1, 1]);
+  const xd = x.data(), yd = y.data();
+  for (let p = 0; p < N * C; p++) {
+    let s = 0;
+    for (let i = p * HW; i < (p + 1) * HW; i++) s += xd[i]!;
+    yd[p] = s / HW;
+  }
+  if (needsGrad(x)) {
+    record(y, [x], () =>
+      gradInto(x, (dxp) => {
+        const e = engine();
+        const dx = e.floats(dxp, x.size), dy = e.floats(y.gradPtr, y.size);
+        for (let p = 0; p < N * C; p++) dx.fill(dy[p]! / HW, p * HW, (p + 1) * HW);
+      }),
+    );
+  }
+  return y;
+}
+
+/** x: (N, ...) → (N, product of the rest). A copy (tensors here are never views). */
+export function flatten(x: Tensor): Tensor {
+  const N = x.shape[0]!;
+  const y = Tensor.empty([N, x.size / N]);
+  y.data().set(x.data());
+  if (needsGrad(x)) {
+    record(y, [x], () => gradInto(x, (p) => engine().floats(p, x.size).set(engine().floats(y.gradPtr, y.size))));
+  }
+  return y;
+}

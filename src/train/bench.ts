@@ -1,0 +1,49 @@
+// Speed measurement of the reference network: ms per training step (forward + backward + update),
+// training and evaluation images per second, for a given thread count. Library side of `bench`.
+import { loadIdxDataset } from '../data/datasets.js';
+import { initEngine } from '../engine/node.js';
+import { engine } from '../engine/wasm.js';
+import { DEFAULT_RECIPE, EVAL_BATCH, type Recipe } from './recipe.js';
+import { evaluate, makeTrainer, trainEpoch } from './trainer.js';
+
+export interface BenchResult {
+  threads: number;
+  variant: string;
+  msPerStep: number;
+  trainImagesPerSecond: number;
+  evalImagesPerSecond: number;
+  arenaPeakMB: number;
+}
+
+export interface BenchOptions {
+  threads: number;
+  steps: number;
+  recipe?: Recipe;
+  variant?: 'relaxed' | 'simd';
+}
+
+export function benchTraining(o: BenchOptions): BenchResult {
+  const e = initEngine({ threads: o.threads, variant: o.variant });
+  const recipe = { ...(o.recipe ?? DEFAULT_RECIPE) };
+  const B = recipe.batchSize;
+  const data = loadIdxDataset(undefined, { limitTrain: B * (o.steps + 2), limitTest: EVAL_BATCH * 3 });
+  const warm = { ...data.train, count: B * 2 };
+  const timed = { ...data.train, count: B * o.steps, images: data.train.images.subarray(B * 2 * 784), labels: data.train.labels.subarray(B * 2) };
+  const t = makeTrainer(recipe, 1, data.train.count);
+  trainEpoch(t, warm); // warm-up: compile tiers, grow memory
+  let t0 = performance.now();
+  trainEpoch(t, timed);
+  const trainMs = performance.now() - t0;
+  evaluate(t.model, { ...data.test, count: EVAL_BATCH });
+  t0 = performance.now();
+  evaluate(t.model, data.test);
+  const evalMs = performance.now() - t0;
+  return {
+    threads: o.threads,
+    variant: e.variant,
+    msPerStep: trainMs / o.steps,
+    trainImagesPerSecond: (B * o.steps * 1000) / trainMs,
+    evalImagesPerSecond: (data.test.count * 1000) / evalMs,
+    arenaPeakMB: engine().arena.stats().peak / (1024 * 1024),
+  };
+}

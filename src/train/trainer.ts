@@ -1,0 +1,144 @@
+// Training and evaluation loops, in the shape of PyTorch's examples/mnist/main.py: trainEpoch(),
+// evaluate(), and makeTrainer() wiring model, optimiser and schedule from a recipe.
+// Each step allocates its activations above an arena mark and releases them at the end.
+import type { Split } from '../data/datasets.js';
+import { augmentBatch, type AugmentOptions } from '../data/augment.js';
+import { engine } from '../engine/wasm.js';
+import { buildModel } from '../models/index.js';
+import type { Module } from '../nn/module.js';
+import { nllLoss } from '../ops/loss.js';
+import { Adam } from '../optim/adam.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { ConstantLR, OneCycle, StepLR, type Schedule } from '../optim/schedule.js';
+import { SGD } from '../optim/sgd.js';
+import { noGrad } from '../tensor/autograd.js';
+import { Tensor } from '../tensor/tensor.js';
+import { NumericalError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+import { EVAL_BATCH, type Recipe } from './recipe.js';
+
+export interface EpochStats {
+  loss: number;
+  accuracy: number; // percent
+  correct: number;
+  total: number;
+}
+
+export interface Trainer {
+  model: Module;
+  optimizer: Optimizer;
+  schedule: Schedule;
+  recipe: Recipe;
+  /** Streams: shuffling, augmentation, dropout (the model holds it). Saved in checkpoints. */
+  rngs: { data: Rng; augment: Rng; dropout: Rng };
+  /** Global step (updates done so far), for the schedule. */
+  step: number;
+  stepsPerEpoch: number;
+}
+
+export function stepsPerEpoch(trainCount: number, batchSize: number): number {
+  return Math.ceil(trainCount / batchSize);
+}
+
+export function makeTrainer(recipe: Recipe, seed: number, trainCount: number): Trainer {
+  const root = new Rng(seed);
+  const initRng = root.fork();
+  const rngs = { data: root.fork(), augment: root.fork(), dropout: root.fork() };
+  const model = buildModel(recipe.arch, { initRng, dropoutRng: rngs.dropout, dropout: recipe.dropout });
+  const params = model.parameters();
+  const optimizer: Optimizer =
+    recipe.optimizer === 'sgd'
+      ? new SGD(params, { lr: recipe.lr, momentum: recipe.momentum, nesterov: recipe.nesterov, weightDecay: recipe.weightDecay })
+      : new Adam(params, { lr: recipe.lr, weightDecay: recipe.weightDecay, decoupled: recipe.optimizer === 'adamw' });
+  const spe = stepsPerEpoch(trainCount, recipe.batchSize);
+  const schedule = makeSchedule(recipe, spe);
+  return { model, optimizer, schedule, recipe, rngs, step: 0, stepsPerEpoch: spe };
+}
+
+function makeSchedule(r: Recipe, spe: number): Schedule {
+  if (r.schedule === 'onecycle') {
+    // Like PyTorch's default, momentum (SGD) or β1 (Adam) cycles 0.95 → 0.85 → 0.95.
+    const cycleMomentum = r.optimizer !== 'sgd' || r.momentum > 0;
+    return new OneCycle({ maxLr: r.lr, totalSteps: r.epochs * spe, pctStart: r.pctStart, divFactor: r.divFactor, finalDivFactor: r.finalDivFactor, cycleMomentum });
+  }
+  // StepLR is per epoch: convert the global step to an epoch index.
+  if (r.schedule === 'step') {
+    const s = new StepLR(r.lr, 5, 0.1);
+    return { at: (step) => s.at(Math.floor(step / spe)) };
+  }
+  return new ConstantLR(r.lr);
+}
+
+export type Progress = (done: number, total: number, imagesPerSecond: number) => void;
+
+function argmaxCorrect(logp: Float32Array, labels: ArrayLike<number>, K: number): number {
+  let correct = 0;
+  for (let n = 0; n < labels.length; n++) {
+    let best = 0;
+    for (let k = 1; k < K; k++) if (logp[n * K + k]! > logp[n * K + best]!) best = k;
+    if (best === labels[n]) correct++;
+  }
+  return correct;
+}
+
+/** One pass over the (shuffled, augmented) training set. */
+export function trainEpoch(t: Trainer, data: Split, onProgress?: Progress): EpochStats {
+  const e = engine();
+  const { model, optimizer, schedule, recipe: r } = t;
+  model.train();
+  const order = t.rngs.data.shuffle(Uint32Array.from({ length: data.count }, (_, i) => i));
+  const aug: AugmentOptions = { rotateDeg: r.rotateDeg, brightness: r.brightness, contrast: r.contrast };
+  const labels = new Int32Array(r.batchSize);
+  let lossSum = 0, correct = 0, seen = 0;
+  const t0 = performance.now();
+  for (let start = 0, s = 0; start < data.count; start += r.batchSize, s++) {
+    const B = Math.min(r.batchSize, data.count - start);
+    const mark = e.arena.mark();
+    const x = Tensor.empty([B, 1, data.height, data.width]);
+    augmentBatch(data, order, start, B, x.data(), t.rngs.augment, aug);
+    for (let i = 0; i < B; i++) labels[i] = data.labels[order[start + i]!]!;
+    const target = labels.subarray(0, B);
+    const logp = model.forward(x);
+    const loss = nllLoss(logp, target, r.labelSmoothing);
+    const lv = loss.item();
+    const sv = schedule.at(t.step);
+    if (!Number.isFinite(lv)) {
+      e.arena.release(mark);
+      throw new NumericalError(`training diverged: loss is ${lv} at step ${t.step} (batch ${s + 1}), learning rate ${sv.lr.toPrecision(4)}; try a smaller --lr`);
+    }
+    optimizer.zeroGrad();
+    loss.backward();
+    optimizer.lr = sv.lr;
+    if (sv.momentum !== undefined) optimizer.momentum = sv.momentum;
+    optimizer.step();
+    t.step++;
+    lossSum += lv * B;
+    correct += argmaxCorrect(logp.data(), target, logp.shape[1]!);
+    seen += B;
+    e.arena.release(mark);
+    onProgress?.(seen, data.count, (seen * 1000) / (performance.now() - t0));
+  }
+  return { loss: lossSum / seen, accuracy: (100 * correct) / seen, correct, total: seen };
+}
+
+/** Loss and accuracy of `model` in evaluation mode (running BatchNorm statistics, no dropout). */
+export function evaluate(model: Module, data: Split, batchSize = EVAL_BATCH): EpochStats {
+  const e = engine();
+  model.eval();
+  let lossSum = 0, correct = 0;
+  const idx = Uint32Array.from({ length: data.count }, (_, i) => i);
+  noGrad(() => {
+    for (let start = 0; start < data.count; start += batchSize) {
+      const B = Math.min(batchSize, data.count - start);
+      const mark = e.arena.mark();
+      const x = Tensor.empty([B, 1, data.height, data.width]);
+      augmentBatch(data, idx, start, B, x.data(), new Rng(0), null);
+      const target = data.labels.subarray(start, start + B);
+      const logp = model.forward(x);
+      lossSum += nllLoss(logp, target).item() * B;
+      correct += argmaxCorrect(logp.data(), target, logp.shape[1]!);
+      e.arena.release(mark);
+    }
+  });
+  return { loss: lossSum / data.count, accuracy: (100 * correct) / data.count, correct, total: data.count };
+}

@@ -1,0 +1,115 @@
+// Tests for readPngGrey with PNGs made here by pngjs: colour to grey, alpha over white, grey and
+// 16-bit inputs, and each kind of broken file mapped to a FileFormatError.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PNG, type ColorType } from 'pngjs';
+import { deflateSync } from 'node:zlib';
+import { pngHeader, readPngGrey } from '../../src/io/png.js';
+import { FileFormatError } from '../../src/util/errors.js';
+
+/** Encodes (height,width) RGBA pixels given as 8-bit [r,g,b,a] per pixel. */
+function makePng(width: number, height: number, pixels: number[][], colorType: ColorType = 6, bitDepth: 8 | 16 = 8): Uint8Array {
+  const png = new PNG({ width, height });
+  pixels.forEach((px, i) => png.data.set(px, i * 4));
+  if (bitDepth === 16) {
+    // pngjs reads 16-bit input as native-endian u16 RGBA: scale 0..255 to 0..65535.
+    png.data = Buffer.from(Uint16Array.from(png.data, (v) => v * 257).buffer);
+  }
+  return new Uint8Array(PNG.sync.write(png, { colorType, bitDepth, inputColorType: 6 }));
+}
+
+function close(actual: ArrayLike<number>, expected: number[], tol = 1e-6): void {
+  assert.equal(actual.length, expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    assert.ok(Math.abs(actual[i]! - expected[i]!) <= tol, `[${i}] ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+test('colour becomes luminance; alpha composites over white', () => {
+  const pixels = [
+    [255, 0, 0, 255],
+    [0, 255, 0, 255],
+    [0, 0, 255, 255],
+    [255, 255, 255, 255],
+    [0, 0, 0, 255],
+    [0, 0, 0, 0],
+    [0, 0, 0, 51],
+    [100, 100, 100, 255],
+  ];
+  const { grey, width, height } = readPngGrey(makePng(4, 2, pixels), 'c.png');
+  assert.deepEqual([width, height], [4, 2]);
+  close(grey, [0.299, 0.587, 0.114, 1, 0, 1, 0.8, 100 / 255]);
+});
+
+test('greyscale, grey+alpha, RGB and 16-bit files decode the same', () => {
+  const pixels = [[0, 0, 0, 255], [128, 128, 128, 255], [255, 255, 255, 255]];
+  for (const [colorType, depth] of [[0, 8], [4, 8], [2, 8], [6, 16]] as Array<[ColorType, 8 | 16]>) {
+    const { grey } = readPngGrey(makePng(3, 1, pixels, colorType, depth), 'g.png');
+    close(grey, [0, 128 / 255, 1], 1e-3);
+  }
+});
+
+test('pngHeader reads IHDR without decoding', () => {
+  assert.deepEqual(pngHeader(makePng(7, 3, [], 4), 'x.png'), { width: 7, height: 3, bitDepth: 8, colorType: 4, interlaced: false });
+});
+
+/** A valid PNG with its IHDR width/height replaced (the IHDR CRC then no longer matches). */
+function withSize(width: number, height: number): Uint8Array {
+  const bytes = makePng(2, 2, []).slice();
+  const view = new DataView(bytes.buffer);
+  view.setUint32(16, width);
+  view.setUint32(20, height);
+  return bytes;
+}
+
+/** Keeps signature + IHDR (33 bytes), then one IDAT with `payload` and a valid CRC, then IEND. */
+function withIdat(bytes: Uint8Array, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(33 + 12 + payload.length + 12);
+  const view = new DataView(out.buffer);
+  out.set(bytes.subarray(0, 33));
+  view.setUint32(33, payload.length);
+  out.set([0x49, 0x44, 0x41, 0x54], 37); // IDAT
+  out.set(payload, 41);
+  view.setUint32(41 + payload.length, crc32(out.subarray(37, 41 + payload.length)));
+  out.set(bytes.subarray(bytes.length - 12), 45 + payload.length); // IEND
+  return out;
+}
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+test('broken files are FileFormatErrors', () => {
+  const good = makePng(4, 4, Array.from({ length: 16 }, () => [10, 20, 30, 255]));
+  const corruptCrc = good.slice();
+  corruptCrc[good.length - 20]! ^= 0xff; // inside IDAT (the last 12 bytes are IEND)
+  const cases: Array<[string, Uint8Array, string, number?]> = [
+    ['empty', new Uint8Array(0), 'e.png: not a PNG file: signature is [], expected [89 50 4e 47 0d 0a 1a 0a]'],
+    ['jpeg', Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 0, 0, 0, 0), 'e.png: not a PNG file: signature is [ff d8 ff e0 00 00 00 00]'],
+    ['signature only', good.slice(0, 8), 'too short for the IHDR chunk'],
+    ['no IHDR first', Uint8Array.from([...good.slice(0, 12), 0x49, 0x44, 0x41, 0x54, ...good.slice(16)]), 'first chunk is "IDAT" of 13 bytes, expected "IHDR"'],
+    ['zero width', withSize(0, 5), 'image is 0x5, expected at least 1x1 pixels'],
+    ['absurd size', withSize(100000, 100000), 'image is 100000x100000 = 10000000000 pixels, more than the limit of 16777216'],
+    ['over a custom limit', good, 'image is 4x4 = 16 pixels, more than the limit of 15', 15],
+    ['truncated', good.slice(0, good.length - 30), 'e.png: not a valid PNG: truncated: chunk "IDAT" at byte 33 declares'],
+    ['no IEND', good.slice(0, good.length - 12), 'e.png: not a valid PNG: truncated: no IEND chunk'],
+    ['bad CRC', corruptCrc, 'e.png: not a valid PNG: CRC mismatch in chunk "IDAT" at byte 33'],
+    ['IHDR CRC', withSize(3, 3), 'e.png: not a valid PNG: CRC mismatch in chunk "IHDR" at byte 8'],
+    ['garbage image data', withIdat(good, new Uint8Array(20).fill(0xff)), 'e.png: not a valid PNG: corrupt image data: '],
+    ['too little image data', withIdat(good, deflateSync(new Uint8Array(10))), 'image data inflates to 10 bytes, expected 68 for 4x4'],
+    ['too much image data', withIdat(good, deflateSync(new Uint8Array(100))), 'image data inflates to more than 68 bytes, expected 68'],
+  ];
+  for (const [name, bytes, fragment, limit] of cases) {
+    assert.throws(
+      () => readPngGrey(bytes, 'e.png', limit),
+      (e: unknown) => e instanceof FileFormatError && e.message.includes(fragment),
+      `${name}: expected "${fragment}"`,
+    );
+  }
+});

@@ -1,0 +1,127 @@
+// The wasm conv and gemm kernels against the naive references (src/kernels/conv_ref.ts), on a table
+// of odd shapes, with 1 and 2 threads, for the relaxed-SIMD and the plain SIMD128 builds.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initEngine, closeEngine } from '../../src/engine/node.js';
+import type { Engine, Variant } from '../../src/engine/wasm.js';
+import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convOutSize, type ConvShape } from '../../src/kernels/conv.js';
+import { convRefBwdData, convRefBwdWeight, convRefFwd, gemmRef } from '../../src/kernels/conv_ref.js';
+import { Rng } from '../../src/util/rng.js';
+
+const RTOL = 1e-4;
+
+function shape(N: number, C: number, H: number, W: number, O: number, KH: number, KW: number, pad: number): ConvShape {
+  return { N, C, H, W, O, KH, KW, pad };
+}
+
+const SHAPES: Array<[string, ConvShape]> = [
+  ['conv1 1→8 28×28', shape(2, 1, 28, 28, 8, 3, 3, 1)],
+  ['conv2 8→16 28×28', shape(2, 8, 28, 28, 16, 3, 3, 1)],
+  ['conv3 16→32 14×14', shape(3, 16, 14, 14, 32, 3, 3, 1)],
+  ['conv4 32→24 14×14', shape(3, 32, 14, 14, 24, 3, 3, 1)],
+  ['conv5 24→16 7×7 pad 0', shape(13, 24, 7, 7, 16, 3, 3, 0)],
+  ['1×1 image, k=1', shape(3, 3, 1, 1, 5, 1, 1, 0)],
+  ['1×1 image, k=3 pad 1', shape(2, 6, 1, 1, 7, 3, 3, 1)],
+  ['C=3 O=5, 9×7', shape(2, 3, 9, 7, 5, 3, 3, 1)],
+  ['C=5 O=7, k=5 pad 0', shape(2, 5, 11, 9, 7, 5, 5, 0)],
+  ['C=2 O=3, k=5 pad 2 on 2×2', shape(3, 2, 2, 2, 3, 5, 5, 2)],
+  ['k=1 pad 1', shape(2, 6, 5, 4, 3, 1, 1, 1)],
+  ['k=1×3 pad 1', shape(2, 4, 6, 5, 9, 1, 3, 1)],
+  ['batch 1', shape(1, 7, 10, 10, 6, 3, 3, 1)],
+  ['batch 129', shape(129, 2, 4, 5, 3, 3, 3, 1)],
+];
+
+const GEMMS: Array<[number, number, number]> = [
+  [1, 1, 1], [3, 5, 7], [4, 8, 16], [5, 13, 9], [17, 33, 10], [37, 29, 50], [128, 10, 64],
+];
+
+function random(rng: Rng, n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.uniform() * 2 - 1;
+  return a;
+}
+
+/** |got - want| ≤ RTOL · max(1, max|want|) everywhere. */
+function expectClose(got: Float32Array, want: Float32Array, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  let scale = 1;
+  for (const v of want) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < want.length; i++) {
+    const err = Math.abs(got[i]! - want[i]!);
+    if (!(err <= RTOL * scale)) assert.fail(`${what}: [${i}] got ${got[i]}, want ${want[i]} (scale ${scale})`);
+  }
+}
+
+/** Copies `data` into a fresh arena buffer; returns its byte offset. */
+function put(e: Engine, data: Float32Array): number {
+  const p = e.arena.alloc(data.length);
+  e.floats(p, data.length).set(data);
+  return p;
+}
+
+function get(e: Engine, p: number, n: number): Float32Array {
+  return e.floats(p, n).slice();
+}
+
+function checkConv(e: Engine, name: string, s: ConvShape, rng: Rng): void {
+  const [OH, OW] = convOutSize(s);
+  const nx = s.N * s.C * s.H * s.W, nw = s.O * s.C * s.KH * s.KW, ny = s.N * s.O * OH * OW;
+  const x = random(rng, nx), w = random(rng, nw), b = random(rng, s.O), dy = random(rng, ny);
+  const mark = e.arena.mark();
+  const px = put(e, x), pw = put(e, w), pb = put(e, b), pdy = put(e, dy);
+  const py = put(e, random(rng, ny)), pdx = put(e, random(rng, nx)), pdw = put(e, random(rng, nw)), pdb = put(e, random(rng, s.O));
+
+  const want = { y: new Float32Array(ny), dx: new Float32Array(nx), dw: new Float32Array(nw), db: new Float32Array(s.O) };
+  convRefFwd(want.y, x, w, b, s);
+  convRefBwdData(want.dx, dy, w, s);
+  convRefBwdWeight(want.dw, want.db, dy, x, s);
+
+  conv2dForward(e, px, pw, pb, py, s);
+  expectClose(get(e, py, ny), want.y, `${name} forward`);
+  conv2dForward(e, px, pw, 0, py, s);
+  convRefFwd(want.y, x, w, null, s);
+  expectClose(get(e, py, ny), want.y, `${name} forward, no bias`);
+  conv2dBackwardData(e, pdy, pw, pdx, s);
+  expectClose(get(e, pdx, nx), want.dx, `${name} backward-data`);
+  conv2dBackwardWeight(e, pdy, px, pdw, pdb, s);
+  expectClose(get(e, pdw, nw), want.dw, `${name} backward-weight dw`);
+  expectClose(get(e, pdb, s.O), want.db, `${name} backward-weight db`);
+  conv2dBackwardWeight(e, pdy, px, pdw, 0, s);
+  expectClose(get(e, pdw, nw), want.dw, `${name} backward-weight, no db`);
+  e.arena.release(mark);
+}
+
+function checkGemm(e: Engine, M: number, N: number, K: number, rng: Rng): void {
+  const a = random(rng, M * K), b = random(rng, K * N), c0 = random(rng, M * N);
+  const mark = e.arena.mark();
+  const pa = put(e, a), pb = put(e, b), pc = put(e, c0);
+  const cases: Array<[string, { transA?: boolean; transB?: boolean }]> = [['gemm', {}], ['gemm_nt', { transB: true }], ['gemm_tn', { transA: true }]];
+  for (const [kernel, opts] of cases) {
+    for (const accumulate of [false, true]) {
+      const want = c0.slice();
+      gemmRef(want, a, b, M, N, K, { ...opts, accumulate });
+      e.floats(pc, M * N).set(c0);
+      e.k[kernel]!(M, N, K, pa, pb, pc, accumulate ? 1 : 0);
+      expectClose(get(e, pc, M * N), want, `${kernel} ${M}×${N}×${K}${accumulate ? ' +=' : ''}`);
+    }
+  }
+  e.arena.release(mark);
+}
+
+for (const variant of ['relaxed', 'simd'] as Variant[]) {
+  for (const threads of [1, 2]) {
+    test(`conv kernels match the reference (${variant}, ${threads} thread${threads > 1 ? 's' : ''})`, () => {
+      const e = initEngine({ threads, variant });
+      assert.equal(e.variant, variant);
+      const rng = new Rng(threads * 7 + (variant === 'simd' ? 1 : 0));
+      for (const [name, s] of SHAPES) checkConv(e, name, s, rng);
+    });
+  }
+  test(`gemm, gemm_nt, gemm_tn match the reference with tail sizes (${variant})`, () => {
+    const e = initEngine({ threads: 1, variant });
+    const rng = new Rng(99);
+    for (const [M, N, K] of GEMMS) checkGemm(e, M, N, K, rng);
+  });
+}
+
+after(() => closeEngine());
