@@ -75,11 +75,16 @@ function im2col(x: usize, col: usize, ld: i32, C: i32, H: i32, W: i32, KH: i32, 
   for (let k = 0; k < n; k++) store<f32>(dst + (<usize>k << 2), 0);
 }
 
-/** Copies n floats (unaligned, non-overlapping). */
-function copy(dst: usize, src: usize, n: i32): void {
-  let k = 0;
-  for (; k + 4 <= n; k += 4) v128.store(dst + (<usize>k << 2), v128.load(src + (<usize>k << 2)));
-  for (; k < n; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>k << 2)));
+/** Copies n floats (unaligned, non-overlapping); a last overlapping vector replaces a scalar tail. */
+// @ts-ignore: decorator
+@inline function copy(dst: usize, src: usize, n: i32): void {
+  if (n >= 4) {
+    const last = <usize>(n - 4) << 2;
+    for (let k: usize = 0; k < last; k += 16) v128.store(dst + k, v128.load(src + k));
+    v128.store(dst + last, v128.load(src + last));
+  } else {
+    for (let k = 0; k < n; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>k << 2)));
+  }
 }
 
 /** dst[k] = src[k] + bias for n floats. */

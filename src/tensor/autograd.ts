@@ -81,11 +81,19 @@ function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-/** Back-propagates from a scalar: every tensor that requires grad gets its gradient. */
-export function backward(root: Tensor): void {
-  if (root.size !== 1) throw new Error(`backward: root must be a scalar, got shape [${root.shape}]`);
+/**
+ * Back-propagates from root: every tensor that requires grad gets its gradient. A non-scalar root
+ * needs the upstream gradient (like PyTorch's tensor.backward(gradient)).
+ */
+export function backward(root: Tensor, gradient?: ArrayLike<number>): void {
+  if (!gradient && root.size !== 1) throw new Error(`backward: root must be a scalar or given a gradient, got shape [${root.shape}]`);
+  if (gradient && gradient.length !== root.size) throw new Error(`backward: gradient has ${gradient.length} values for shape [${root.shape}]`);
   if (!root.requiresGrad) throw new Error('backward: root does not require grad');
-  gradInto(root, (ptr) => engine().floats(ptr, 1).fill(1));
+  gradInto(root, (ptr) => {
+    const g = engine().floats(ptr, root.size);
+    if (gradient) g.set(gradient);
+    else g.fill(1);
+  });
   const order = topoOrder(root);
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i]!;

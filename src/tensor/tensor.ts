@@ -55,15 +55,15 @@ export class Tensor {
     return this.data()[0]!;
   }
 
-  backward(): void {
-    backwardHook(this);
+  backward(gradient?: ArrayLike<number>): void {
+    backwardHook(this, gradient);
   }
 }
 
 // Set by autograd.ts (which imports this file) to avoid an import cycle at module load.
-let backwardHook: (t: Tensor) => void = () => {
+let backwardHook: (t: Tensor, gradient?: ArrayLike<number>) => void = () => {
   throw new Error('autograd not loaded');
 };
-export function setBackwardHook(fn: (t: Tensor) => void): void {
+export function setBackwardHook(fn: (t: Tensor, gradient?: ArrayLike<number>) => void): void {
   backwardHook = fn;
 }
