@@ -57,13 +57,14 @@ describe('reference network vs PyTorch', () => {
     noGrad(() => expectClose(model.forward(batch()).data(), net.get('eval_logp'), 'eval_logp', 1e-4, 1e-5));
   });
 
-  const optimizers: Array<[string, (m: Module) => Optimizer, number, RegExp | null]> = [
-    ['sgd', (m) => new SGD(m.parameters(), { lr: 0.05, momentum: 0.9 }), 1e-3, null], // ReLU flip below float32 resolution: see fixtures README
-    ['sgdn', (m) => new SGD(m.parameters(), { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-4 }), 1e-4, null],
-    ['adam', (m) => new Adam(m.parameters(), { lr: 0.01 }), 1e-4, /^(conv[1-4]\.bias|bn[1-4]\.running_mean)$/],
-    ['adamw', (m) => new Adam(m.parameters(), { lr: 0.01, weightDecay: 0.01, decoupled: true }), 1e-4, /^(conv[1-4]\.bias|bn[1-4]\.running_mean)$/],
+  // [prefix, optimiser, rtol, absolute tolerance on final weights, tensors to skip]
+  const optimizers: Array<[string, (m: Module) => Optimizer, number, number, RegExp | null]> = [
+    ['sgd', (m) => new SGD(m.parameters(), { lr: 0.05, momentum: 0.9 }), 1e-3, 3e-4, null], // ReLU flip below float32 resolution: fixtures README
+    ['sgdn', (m) => new SGD(m.parameters(), { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-4 }), 1e-4, 0, null],
+    ['adam', (m) => new Adam(m.parameters(), { lr: 0.01 }), 1e-4, 0, /^(conv[1-4]\.bias|bn[1-4]\.running_mean)$/],
+    ['adamw', (m) => new Adam(m.parameters(), { lr: 0.01, weightDecay: 0.01, decoupled: true }), 1e-4, 0, /^(conv[1-4]\.bias|bn[1-4]\.running_mean)$/],
   ];
-  for (const [prefix, make, rtol, skip] of optimizers) {
+  for (const [prefix, make, rtol, atolWeights, skip] of optimizers) {
     it(`3 steps of ${prefix}`, () => {
       initEngine({ threads: 2 });
       const model = freshNet().train();
@@ -83,7 +84,7 @@ describe('reference network vs PyTorch', () => {
       for (const [name, t] of model.stateDict()) {
         if (skip?.test(name)) continue; // Adam amplifies float32 noise in zero-gradient biases (fixtures README)
         const want = opt.get(`${prefix}.${name}`);
-        expectClose(t.data(), want, `${prefix}.${name}`, rtol * 10, rtol * maxAbs(want));
+        expectClose(t.data(), want, `${prefix}.${name}`, rtol * 10, Math.max(atolWeights, rtol * maxAbs(want)));
       }
     });
   }
