@@ -60,11 +60,15 @@ export function conv2d_scratch_floats(C: i32, H: i32, W: i32, O: i32, KH: i32, K
   return lines(C * Hp * Wp + KW + 16);
 }
 
-/** x (C,H,W) into the interior of xp (C,Hp,Wp), whose border the caller has zeroed. */
+/**
+ * x (C,H,W) into xp (C,Hp,Wp), Hp = H + 2·padH, at offset (padH, padW); the caller has zeroed the
+ * border. A negative pad crops instead.
+ */
 function padInto(xp: usize, x: usize, C: i32, H: i32, W: i32, padH: i32, padW: i32, Hp: i32, Wp: i32): void {
+  const y0 = max(0, -padH), y1 = min(H, H + padH), x0 = max(0, -padW), x1 = min(W, W + padW);
   for (let c = 0; c < C; c++) {
-    for (let iy = 0; iy < H; iy++) {
-      copy(xp + <usize>((c * Hp + iy + padH) * Wp + padW) * 4, x + <usize>((c * H + iy) * W) * 4, W);
+    for (let iy = y0; iy < y1; iy++) {
+      copy(xp + <usize>((c * Hp + iy + padH) * Wp + x0 + padW) * 4, x + <usize>((c * H + iy) * W + x0) * 4, x1 - x0);
     }
   }
 }
@@ -161,30 +165,20 @@ function bwdWeightImplicit(dy: usize, x: usize, dw: usize, n0: i32, n1: i32, C: 
 // ---- im2col ----
 
 /**
- * One image's im2col into columns [0, OH·OW) of col (rows K = C·KH·KW, row stride ld floats).
- * Row (c,i,j), column (oy,ox) = x[c, oy+i-padH, ox+j-padW] or 0 outside. Negative pads crop.
+ * One image's im2col from its padded copy xp (C,Hp,Wp) into columns [0, OH·OW) of col (rows
+ * K = C·KH·KW, row stride ld floats): row (c,i,j), column (oy,ox) = xp[c, oy+i, ox+j].
  */
-function im2col(x: usize, col: usize, ld: i32, C: i32, H: i32, W: i32, KH: i32, KW: i32,
-  padH: i32, padW: i32, OH: i32, OW: i32): void {
-  const ldB = <usize>ld << 2;
+function im2col(xp: usize, col: usize, ld: i32, C: i32, Hp: i32, Wp: i32, KH: i32, KW: i32, OH: i32, OW: i32): void {
+  const ldB = <usize>ld << 2, rowB = <usize>Wp << 2, outB = <usize>OW << 2;
   let row = col;
   for (let c = 0; c < C; c++) {
-    const xc = x + <usize>(c * H * W) * 4;
     for (let i = 0; i < KH; i++) {
       for (let j = 0; j < KW; j++) {
-        // Columns [lo, hi) read inside the image row; the rest are zero padding.
-        const lo = min(OW, max(0, padW - j)), hi = max(lo, min(OW, W + padW - j));
-        let dst = row;
+        let src = xp + <usize>((c * Hp + i) * Wp + j) * 4, dst = row;
         for (let oy = 0; oy < OH; oy++) {
-          const iy = oy + i - padH;
-          if (iy < 0 || iy >= H) {
-            zero(dst, OW);
-          } else {
-            zero(dst, lo);
-            copy(dst + (<usize>lo << 2), xc + <usize>(iy * W + lo + j - padW) * 4, hi - lo);
-            zero(dst + (<usize>hi << 2), OW - hi);
-          }
-          dst += <usize>OW << 2;
+          copy(dst, src, OW);
+          src += rowB;
+          dst += outB;
         }
         row += ldB;
       }

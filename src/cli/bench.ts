@@ -29,7 +29,13 @@ export const benchCommand: Command = {
     const counts = f.threads ? [f.threads as number] : [...new Set([1, os.availableParallelism()])];
     const results = counts.map((threads) => benchTraining({ threads, steps: f.steps as number, variant: f.variant as 'relaxed' | 'simd' | undefined }));
     if (f.json) console.log(JSON.stringify(results));
-    else results.forEach((r) => console.log(line(r)));
+    else {
+      for (const r of results) {
+        console.log(line(r));
+        console.log(`  per step, ms: ${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+        console.log(`  wasm kernels, ms per step: ${Object.entries(r.kernels).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      }
+    }
     if (results.length === 2 && !f.json) console.log(`speed-up 1 → ${results[1]!.threads} threads: ${(results[0]!.msPerStep / results[1]!.msPerStep).toFixed(2)}x`);
     return 0;
   },

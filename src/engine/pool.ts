@@ -21,6 +21,8 @@ export class ThreadPool {
   private readonly ids = new Map<string, number>();
   private readonly workers: Array<{ terminate(): void }> = [];
   private readonly seqs: number[] = [];
+  /** When set, wall time and calls per kernel name accumulate here (the benchmark's profile). */
+  profile: Map<string, { calls: number; ms: number }> | null = null;
 
   constructor(
     module: WebAssembly.Module,
@@ -47,11 +49,18 @@ export class ThreadPool {
     const id = this.ids.get(name);
     const fn = this.k[name];
     if (id === undefined || !fn) throw new Error(`ThreadPool.run: no kernel ${name}`);
+    const t0 = this.profile ? performance.now() : 0;
     const i32 = new Int32Array(this.memory.buffer);
     const f64 = new Float64Array(this.memory.buffer);
     for (let w = 1; w < n; w++) this.post(i32, f64, w, id, argsPerThread[w]!);
     fn(...argsPerThread[0]!);
     for (let w = 1; w < n; w++) this.wait(i32, w, name);
+    if (this.profile) {
+      const entry = this.profile.get(name) ?? { calls: 0, ms: 0 };
+      entry.calls++;
+      entry.ms += performance.now() - t0;
+      this.profile.set(name, entry);
+    }
   }
 
   close(): void {

@@ -34,6 +34,15 @@ export interface Trainer {
   /** Global step (updates done so far), for the schedule. */
   step: number;
   stepsPerEpoch: number;
+  /** When set, milliseconds per phase of a training step accumulate here (the benchmark's profile). */
+  timing?: PhaseTimes;
+}
+
+export interface PhaseTimes {
+  data: number;
+  forward: number;
+  backward: number;
+  update: number;
 }
 
 export function stepsPerEpoch(trainCount: number, batchSize: number): number {
@@ -91,6 +100,14 @@ export function trainEpoch(t: Trainer, data: Split, onProgress?: Progress): Epoc
   const labels = new Int32Array(r.batchSize);
   let lossSum = 0, correct = 0, seen = 0;
   const t0 = performance.now();
+  const tm = t.timing;
+  let clock = tm ? performance.now() : 0;
+  const lap = (phase: keyof PhaseTimes) => {
+    if (!tm) return;
+    const now = performance.now();
+    tm[phase] += now - clock;
+    clock = now;
+  };
   for (let start = 0, s = 0; start < data.count; start += r.batchSize, s++) {
     const B = Math.min(r.batchSize, data.count - start);
     const mark = e.arena.mark();
@@ -98,9 +115,11 @@ export function trainEpoch(t: Trainer, data: Split, onProgress?: Progress): Epoc
     augmentBatch(data, order, start, B, x.data(), t.rngs.augment, aug);
     for (let i = 0; i < B; i++) labels[i] = data.labels[order[start + i]!]!;
     const target = labels.subarray(0, B);
+    lap('data');
     const logp = model.forward(x);
     const loss = nllLoss(logp, target, r.labelSmoothing);
     const lv = loss.item();
+    lap('forward');
     const sv = schedule.at(t.step);
     if (!Number.isFinite(lv)) {
       e.arena.release(mark);
@@ -108,10 +127,12 @@ export function trainEpoch(t: Trainer, data: Split, onProgress?: Progress): Epoc
     }
     optimizer.zeroGrad();
     loss.backward();
+    lap('backward');
     optimizer.lr = sv.lr;
     if (sv.momentum !== undefined) optimizer.momentum = sv.momentum;
     optimizer.step();
     t.step++;
+    lap('update');
     lossSum += lv * B;
     correct += argmaxCorrect(logp.data(), target, logp.shape[1]!);
     seen += B;
