@@ -31,20 +31,30 @@ export function relu_bwd(y: usize, dy: usize, dx: usize, i0: i32, i1: i32): void
   }
 }
 
-@inline function hash(seed: u32, i: u32): u32 {
+@inline export function hash(seed: u32, i: u32): u32 {
   let z = seed ^ (i * 0x9e3779b9);
   z = (z ^ (z >> 16)) * 0x85ebca6b;
   z = (z ^ (z >> 13)) * 0xc2b2ae35;
   return z ^ (z >> 16);
 }
 
+/** The dropout multiplier of element i: 0 with probability p, else 1/(1-p). */
+@inline export function dropMask(seed: u32, i: u32, threshold: u32, keep: f32): f32 {
+  return (hash(seed, i) >> 8) < threshold ? 0 : keep;
+}
+
+/** 24-bit threshold for probability p (compared with 24-bit uniforms, like Rng.uniform). */
+@inline export function dropThreshold(p: f32): u32 {
+  return <u32>(<f64>p * 16777216.0);
+}
+
 /** Inverted dropout: mask[i] = 0 with probability p else 1/(1-p); y = x*mask. On [i0,i1). */
 export function dropout_fwd(x: usize, y: usize, mask: usize, i0: i32, i1: i32, seed: u32, p: f32): void {
   const keep = <f32>1 / (<f32>1 - p);
-  const threshold = <u32>(<f64>p * 16777216.0); // compare 24-bit uniforms, like Rng.uniform
+  const threshold = dropThreshold(p);
   for (let i = i0; i < i1; i++) {
     const o = <usize>i << 2;
-    const m: f32 = (hash(seed, <u32>i) >> 8) < threshold ? 0 : keep;
+    const m = dropMask(seed, <u32>i, threshold, keep);
     store<f32>(mask + o, m);
     store<f32>(y + o, load<f32>(x + o) * m);
   }

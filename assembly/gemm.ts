@@ -10,7 +10,7 @@
 
 /** acc + a·b, fused when relaxed SIMD is compiled in (the branch folds away at compile time). */
 // @ts-ignore: decorator
-@global @inline function madd(a: v128, b: v128, acc: v128): v128 {
+@inline function madd(a: v128, b: v128, acc: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
   return f32x4.add(f32x4.mul(a, b), acc);
 }
@@ -150,12 +150,8 @@ function nn1x1(K: i32, a: usize, aks: usize, b: usize, ldb: usize, c: usize, acc
 
 // ---- nt: A (M,K) rows · Bt (N,K) rows ----
 
-/**
- * Dot products of `nr` rows of A (≤4) with `nc` rows of Bt (≤2), over K (vector body + scalar
- * tail). Row strides lda, ldb, ldc in bytes; the conv passes the gap between two arbitrary rows as ldb.
- */
-// @ts-ignore: decorator
-@global function nt4x2(K: i32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, nr: i32, nc: i32, acc: i32): void {
+/** Dot products of `nr` rows of A (≤4) with `nc` rows of Bt (≤2), over K (vector body + scalar tail). */
+function nt4x2(K: i32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, nr: i32, nc: i32, acc: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   // Rows past nr / nc alias the last valid row: harmless extra work, results not stored.

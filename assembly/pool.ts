@@ -1,6 +1,9 @@
 // 2x2 max pooling, stride 2 (PyTorch floors odd sizes), over planes [p0,p1) of (N*C, H, W).
 // Forward records which of the four taps won (0..3, first maximum wins like PyTorch) so backward
-// is a scatter with no comparisons. Global average pooling is small enough to live in TypeScript.
+// is a scatter with no comparisons. The fused variant applies dropout to the taps first, drawing
+// the same masks as dropout_fwd from the element index: no mask buffer and one pass less.
+// Global average pooling is small enough to live in TypeScript.
+import { dropMask, dropThreshold } from './elementwise';
 
 /** x: (P,H,W) → y: (P,H/2,W/2), arg: same size as y, tap index stored as f32. */
 export function maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32): void {
@@ -42,6 +45,54 @@ export function maxpool2_bwd(dy: usize, arg: usize, dx: usize, p0: i32, p1: i32,
         const k = <i32>load<f32>(arg + o);
         const r = 2 * i + (k >> 1), c = 2 * j + (k & 1);
         store<f32>(xp + (<usize>(r * W + c) << 2), load<f32>(dy + o));
+      }
+    }
+  }
+}
+
+/** maxpool2(dropout(x)) with the mask of dropout_fwd(seed, p); same outputs as maxpool2_fwd. */
+export function dropout_maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32, seed: u32, p: f32): void {
+  const OH = H >> 1, OW = W >> 1;
+  const keep = <f32>1 / (<f32>1 - p);
+  const threshold = dropThreshold(p);
+  for (let pl = p0; pl < p1; pl++) {
+    const base = pl * H * W;
+    const yo = (<usize>pl * <usize>(OH * OW)) << 2;
+    for (let i = 0; i < OH; i++) {
+      const i0 = base + 2 * i * W, i1 = i0 + W;
+      for (let j = 0; j < OW; j++) {
+        const a = i0 + 2 * j, c = i1 + 2 * j;
+        let best = load<f32>(x + (<usize>a << 2)) * dropMask(seed, <u32>a, threshold, keep);
+        let k: f32 = 0;
+        const v1 = load<f32>(x + (<usize>(a + 1) << 2)) * dropMask(seed, <u32>(a + 1), threshold, keep);
+        if (v1 > best || isNaN(v1)) { best = v1; k = 1; }
+        const v2 = load<f32>(x + (<usize>c << 2)) * dropMask(seed, <u32>c, threshold, keep);
+        if (v2 > best || isNaN(v2)) { best = v2; k = 2; }
+        const v3 = load<f32>(x + (<usize>(c + 1) << 2)) * dropMask(seed, <u32>(c + 1), threshold, keep);
+        if (v3 > best || isNaN(v3)) { best = v3; k = 3; }
+        const o = yo + (<usize>(i * OW + j) << 2);
+        store<f32>(y + o, best);
+        store<f32>(arg + o, k);
+      }
+    }
+  }
+}
+
+/** Backward of dropout_maxpool2_fwd: dx (P,H,W) written in full, dy·mask at the winning tap. */
+export function dropout_maxpool2_bwd(dy: usize, arg: usize, dx: usize, p0: i32, p1: i32, H: i32, W: i32, seed: u32, p: f32): void {
+  const OH = H >> 1, OW = W >> 1;
+  const keep = <f32>1 / (<f32>1 - p);
+  const threshold = dropThreshold(p);
+  memory.fill(dx + ((<usize>p0 * <usize>(H * W)) << 2), 0, (<usize>(p1 - p0) * <usize>(H * W)) << 2);
+  for (let pl = p0; pl < p1; pl++) {
+    const base = pl * H * W;
+    const yo = (<usize>pl * <usize>(OH * OW)) << 2;
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        const o = yo + (<usize>(i * OW + j) << 2);
+        const k = <i32>load<f32>(arg + o);
+        const idx = base + (2 * i + (k >> 1)) * W + 2 * j + (k & 1);
+        store<f32>(dx + (<usize>idx << 2), load<f32>(dy + o) * dropMask(seed, <u32>idx, threshold, keep));
       }
     }
   }

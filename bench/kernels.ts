@@ -1,13 +1,13 @@
 // Conv kernel throughput: GFLOP/s of forward, backward-data and backward-weight for the five conv
 // layers of the reference network (src/models/seed16k.ts) at batch 128, with 1 and 2 threads.
 // FLOPs per pass = 2·N·O·OH·OW·C·KH·KW; each figure is the best of a few runs after a warm-up.
-// Run: node dist/bench/kernels.js [threads...]   (default: 1 2)
+// Run: node dist/bench/kernels.js [threads...] [simd]   (default: 1 2, relaxed SIMD if available)
 import { closeEngine, initEngine } from '../src/engine/node.js';
 import type { Engine } from '../src/engine/wasm.js';
 import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convFlops, convOutSize, type ConvShape } from '../src/kernels/conv.js';
 
 const BATCH = 128;
-const REPS = 5;
+const REPS = 9;
 
 // The conv layers of seed16k: [name, C, O, H (= W), pad], all 3×3.
 const LAYERS: Array<[string, number, number, number, number]> = [
@@ -53,12 +53,14 @@ function benchLayer(e: Engine, s: ConvShape): [number, number, number] {
   return r;
 }
 
-const threadCounts = process.argv.slice(2).map(Number).filter((t) => t > 0);
+const args = process.argv.slice(2);
+const threadCounts = args.map(Number).filter((t) => t > 0);
+const variant = args.includes('simd') ? 'simd' : undefined;
 const f = (v: number) => v.toFixed(1).padStart(7);
 console.log(`conv kernels, batch ${BATCH}, GFLOP/s (best of ${REPS})`);
 console.log('layer   shape                thr variant      fwd  bwd-data  bwd-wt');
 for (const threads of threadCounts.length ? threadCounts : [1, 2]) {
-  const e = initEngine({ threads });
+  const e = initEngine({ threads, variant });
   for (const [name, C, O, H, pad] of LAYERS) {
     const s: ConvShape = { N: BATCH, C, H, W: H, O, KH: 3, KW: 3, pad };
     const [fwd, bd, bw] = benchLayer(e, s);

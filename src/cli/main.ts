@@ -15,6 +15,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   predict: async () => (await import('./predict.js')).predictCommand,
   summary: async () => (await import('./summary.js')).summaryCommand,
   bench: async () => (await import('./bench.js')).benchCommand,
+  export: async () => (await import('./export.js')).exportCommand,
+  serve: async () => (await import('./serve.js')).serveCommand,
 };
 
 export const SUMMARIES: Record<string, string> = {
@@ -23,6 +25,8 @@ export const SUMMARIES: Record<string, string> = {
   predict: 'classify PNG images of digits',
   summary: 'print the torchsummary-style table of an architecture',
   bench: 'measure training and evaluation speed',
+  export: 'write a model as an ONNX file',
+  serve: 'serve the web page: draw digits, train in the browser',
 };
 
 function usage(): string {

@@ -4,6 +4,7 @@ import { engine } from '../engine/wasm.js';
 import { runSplit } from '../kernels/split.js';
 import { gradInto, needsGrad, record } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { Rng } from '../util/rng.js';
 import { checkRank } from './check.js';
 
 /** x: (N,C,H,W) → (N,C,floor(H/2),floor(W/2)). */
@@ -18,6 +19,28 @@ export function maxPool2d(x: Tensor): Tensor {
   runSplit(e, 'maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W]);
   if (needsGrad(x)) {
     record(y, [x], () => gradInto(x, (dx) => runSplit(e, 'maxpool2_bwd', P, x.size, (p0, p1) => [y.gradPtr, arg, dx, p0, p1, H, W])));
+  }
+  return y;
+}
+
+/**
+ * maxPool2d(dropout(x, p)) in one pass, with exactly the masks dropout() would draw from the same
+ * generator state: the reference net's dropout is always followed by a max-pool.
+ */
+export function dropoutMaxPool2d(x: Tensor, p: number, training: boolean, rng: Rng): Tensor {
+  if (!(p >= 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
+  if (!training || p === 0) return maxPool2d(x);
+  checkRank('maxPool2d', 'input', x, 4);
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  if (H < 2 || W < 2) throw new Error(`maxPool2d: input ${H}x${W} is smaller than the 2x2 window`);
+  const e = engine();
+  const y = Tensor.empty([N, C, H >> 1, W >> 1]);
+  const arg = e.arena.alloc(y.size);
+  const P = N * C;
+  const seed = rng.nextU32();
+  runSplit(e, 'dropout_maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, seed, p]);
+  if (needsGrad(x)) {
+    record(y, [x], () => gradInto(x, (dx) => runSplit(e, 'dropout_maxpool2_bwd', P, x.size, (p0, p1) => [y.gradPtr, arg, dx, p0, p1, H, W, seed, p])));
   }
   return y;
 }

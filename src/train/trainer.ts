@@ -80,6 +80,20 @@ function makeSchedule(r: Recipe, spe: number): Schedule {
 
 export type Progress = (done: number, total: number, imagesPerSecond: number) => void;
 
+/**
+ * A step has diverged when its loss is not finite or exceeds 100× the loss of a uniform guess
+ * (100·ln K ≈ 230 for 10 classes; training starts near ln K): no converging run gets there, and a
+ * finite but huge loss (e.g. --lr 1e6 with BatchNorm) would otherwise train on as garbage.
+ */
+export function divergedLoss(loss: number, classes: number): boolean {
+  return !Number.isFinite(loss) || loss > 100 * Math.log(classes);
+}
+
+function allFinite(params: readonly { data(): Float32Array }[]): boolean {
+  for (const p of params) for (const v of p.data()) if (!Number.isFinite(v)) return false;
+  return true;
+}
+
 function argmaxCorrect(logp: Float32Array, labels: ArrayLike<number>, K: number): number {
   let correct = 0;
   for (let n = 0; n < labels.length; n++) {
@@ -121,9 +135,9 @@ export function trainEpoch(t: Trainer, data: Split, onProgress?: Progress): Epoc
     const lv = loss.item();
     lap('forward');
     const sv = schedule.at(t.step);
-    if (!Number.isFinite(lv)) {
+    if (divergedLoss(lv, logp.shape[1]!)) {
       e.arena.release(mark);
-      throw new NumericalError(`training diverged: loss is ${lv} at step ${t.step} (batch ${s + 1}), learning rate ${sv.lr.toPrecision(4)}; try a smaller --lr`);
+      throw new NumericalError(`training diverged: loss is ${Number.isFinite(lv) ? lv.toPrecision(4) : lv} at step ${t.step} (epoch batch ${s + 1}), learning rate ${sv.lr.toPrecision(4)}; try a smaller --lr`);
     }
     optimizer.zeroGrad();
     loss.backward();
@@ -132,6 +146,10 @@ export function trainEpoch(t: Trainer, data: Split, onProgress?: Progress): Epoc
     if (sv.momentum !== undefined) optimizer.momentum = sv.momentum;
     optimizer.step();
     t.step++;
+    if (!allFinite(optimizer.params)) {
+      e.arena.release(mark);
+      throw new NumericalError(`training diverged: weights became NaN or Infinity at step ${t.step - 1}, learning rate ${sv.lr.toPrecision(4)}; try a smaller --lr`);
+    }
     lap('update');
     lossSum += lv * B;
     correct += argmaxCorrect(logp.data(), target, logp.shape[1]!);

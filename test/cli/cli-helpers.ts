@@ -10,7 +10,7 @@ export interface CliResult {
 
 export function cli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): CliResult {
   const r = spawnSync(process.execPath, [`${ROOT}bin/tiny-mnist.js`, ...args], {
-    cwd: opts.cwd ?? ROOT, encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000, env: { ...process.env, TINY_MNIST_THREADS: '2' },
+    cwd: opts.cwd ?? ROOT, encoding: 'utf8', timeout: opts.timeoutMs ?? 600_000, env: { ...process.env, TINY_MNIST_THREADS: '2' },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,0 +1,45 @@
+// Classifying with a model held in memory: build it from safetensors bytes, and turn 28×28 digits
+// into class probabilities. Environment-agnostic (no file system), so the web page's engine worker
+// uses exactly what `predict` uses; inference.ts adds the Node side (reading files).
+import { MNIST_MEAN, MNIST_STD } from '../data/constants.js';
+import { engine } from '../engine/wasm.js';
+import { decodeModel } from '../io/model-file.js';
+import { buildModel } from '../models/index.js';
+import type { Module } from '../nn/module.js';
+import { noGrad } from '../tensor/autograd.js';
+import { Tensor } from '../tensor/tensor.js';
+import { Rng } from '../util/rng.js';
+
+/** Builds `arch` and loads weights from safetensors bytes; `name` labels errors. Eval mode. */
+export function modelFromBytes(bytes: Uint8Array, name: string, arch = 'seed16k'): Module {
+  const model = buildModel(arch, { initRng: new Rng(0), dropoutRng: new Rng(0), dropout: 0 });
+  decodeModel(model, bytes, name);
+  return model.eval();
+}
+
+/** Class probabilities for 28×28 digits in [0,1] (white on black), one Float32Array(784) each. */
+export function classify(model: Module, digits: Float32Array[]): number[][] {
+  const e = engine();
+  const mark = e.arena.mark();
+  try {
+    return noGrad(() => {
+      const x = Tensor.empty([digits.length, 1, 28, 28]);
+      const xd = x.data();
+      digits.forEach((d, n) => {
+        for (let i = 0; i < 784; i++) xd[n * 784 + i] = (d[i]! - MNIST_MEAN) / MNIST_STD;
+      });
+      const logp = model.eval().forward(x).data();
+      const K = logp.length / digits.length;
+      return digits.map((_, n) => Array.from(logp.subarray(n * K, (n + 1) * K), Math.exp));
+    });
+  } finally {
+    e.arena.release(mark);
+  }
+}
+
+/** Index of the largest value (the predicted class). */
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
+  return best;
+}

@@ -1,0 +1,51 @@
+// One in-page training run, inside the engine worker: the reference network and the default recipe
+// (only epochs and batch size chosen by the user), trainEpoch and evaluate exactly as the CLI runs
+// them, progress sent back as events. It does not draw anything (train-panel.ts does).
+import type { Split } from '../src/data/datasets.js';
+import { encodeModel } from '../src/io/model-file.js';
+import { DEFAULT_RECIPE, type Recipe } from '../src/train/recipe.js';
+import { evaluate, makeTrainer, trainEpoch, type EpochStats } from '../src/train/trainer.js';
+import type { TrainEvent, TrainOptions, TrainResult } from './protocol.js';
+
+const PROGRESS_MS = 100; // at most ten progress events a second
+
+/** Running statistics, if the trainer passes them as a fourth argument to its progress callback. */
+interface Running {
+  loss?: number;
+  accuracy?: number;
+}
+
+export function trainJob(o: TrainOptions, train: Split, test: Split, emit: (e: TrainEvent) => void): TrainResult {
+  if (!Number.isInteger(o.count) || o.count < 1) throw new RangeError(`train: count must be a positive integer, got ${o.count}`);
+  if (!Number.isInteger(o.epochs) || o.epochs < 1 || o.epochs > 100) throw new RangeError(`train: epochs must be 1 to 100, got ${o.epochs}`);
+  if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new RangeError(`train: batch size must be a positive integer, got ${o.batchSize}`);
+  const recipe: Recipe = { ...DEFAULT_RECIPE, epochs: o.epochs, batchSize: o.batchSize };
+  const t = makeTrainer(recipe, o.seed, train.count);
+  emit({ kind: 'data', train: train.count, test: test.count });
+  const t0 = performance.now();
+  let last: EpochStats = evaluate(t.model, test);
+  emit({ kind: 'epoch', epoch: 0, train: null, test: last, seconds: (performance.now() - t0) / 1000 });
+  for (let epoch = 1; epoch <= recipe.epochs; epoch++) {
+    const e0 = performance.now();
+    let sent = 0;
+    const stats = trainEpoch(t, train, (done, total, imagesPerSecond, running?: Running) => {
+      const now = performance.now();
+      if (now - sent < PROGRESS_MS && done < total) return;
+      sent = now;
+      emit({ kind: 'progress', epoch, done, total, imagesPerSecond, loss: running?.loss, accuracy: running?.accuracy });
+    });
+    last = evaluate(t.model, test);
+    emit({ kind: 'epoch', epoch, train: stats, test: last, seconds: (performance.now() - e0) / 1000 });
+  }
+  const bytes = encodeModel(t.model, {
+    arch: recipe.arch,
+    epoch: String(recipe.epochs),
+    test_accuracy: last.accuracy.toFixed(2),
+    trained_in: 'browser',
+    train_images: String(train.count),
+    recipe: JSON.stringify(recipe),
+  });
+  const copy = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(copy).set(bytes);
+  return { bytes: copy, test: last, seconds: (performance.now() - t0) / 1000 };
+}
