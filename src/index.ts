@@ -24,3 +24,4 @@ export { runTraining } from './train/run.js';
 export { loadModel, evaluateFile, predictFiles, classify } from './train/inference.js';
 export { encodeModel, decodeModel } from './io/model-file.js';
 export { Rng } from './util/rng.js';
+export { exportOnnx, ONNX_INPUT, ONNX_OUTPUT, ONNX_OPSETS, type OnnxExportOptions } from './io/onnx.js';

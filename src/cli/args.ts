@@ -77,5 +77,5 @@ export function helpText(cmd: string, usage: string, description: string, specs:
     const def = s.default === undefined || s.type === 'bool' ? '' : ` (default: ${s.default})`;
     return `${left.padEnd(30)} ${s.help}${def}`;
   });
-  return [`Usage: tiny-mnist ${cmd} ${usage}`, '', description, '', 'Options:', ...rows, `  --help${' '.repeat(24)} show this help`].join('\n');
+  return [`Usage: tiny-mnist ${cmd} ${usage}`, '', description, '', 'Options:', ...rows, `${'  --help'.padEnd(30)} show this help`].join('\n');
 }
