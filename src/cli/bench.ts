@@ -1,20 +1,37 @@
-// `tiny-mnist bench`: training and evaluation speed of the reference network, 1 and 2 threads.
+// `tiny-mnist bench`: training and evaluation speed of the reference network, 1 and 2 threads,
+// with a per-phase and per-kernel profile; `--vs-torch` runs PyTorch's side by side.
 import os from 'node:os';
 import { benchTraining, type BenchResult } from '../train/bench.js';
+import { benchVsTorch, type VsTorchResult } from '../train/bench-vs-torch.js';
 import { helpText, parseFlags } from './args.js';
 import { JSON_FLAG, MAX_THREADS } from './common.js';
 import type { Command } from './main.js';
 
 const SPECS = [
-  { name: 'threads', type: 'int' as const, min: 1, max: MAX_THREADS, help: 'measure only this thread count (default: 1 and all cores)' },
+  { name: 'threads', type: 'int' as const, min: 1, max: MAX_THREADS, help: 'measure only this thread count (default: 1 and all cores; --vs-torch: all cores)' },
   { name: 'steps', type: 'int' as const, default: 30, min: 1, max: 10000, help: 'timed training steps per measurement' },
   { name: 'variant', type: 'string' as const, choices: ['relaxed', 'simd'], help: 'force a kernel build (default: best available)' },
+  { name: 'vs-torch', type: 'bool' as const, help: 'alternate with bench/torch_reference.py (PyTorch) and print both, with ratios' },
+  { name: 'rounds', type: 'int' as const, default: 3, min: 1, max: 50, help: 'with --vs-torch: A B rounds (figures are medians)' },
   JSON_FLAG,
 ];
 
 function line(r: BenchResult): string {
   const epoch = (60000 / r.trainImagesPerSecond).toFixed(1);
-  return `threads ${r.threads} (${r.variant}): ${r.msPerStep.toFixed(1)} ms/step, ${Math.round(r.trainImagesPerSecond)} train images/s (≈${epoch} s/epoch of 60,000), ${Math.round(r.evalImagesPerSecond)} eval images/s, arena peak ${r.arenaPeakMB.toFixed(0)} MB`;
+  return `threads ${r.threads} (${r.variant}): ${r.msPerStep.toFixed(1)} ms/step, ${Math.round(r.trainImagesPerSecond)} train images/s (≈${epoch} s/epoch of 60,000), ${Math.round(r.evalImagesPerSecond)} eval images/s, arena peak ${r.arenaPeakMB.toFixed(0)} MB, peak RSS ${r.peakRssMB.toFixed(0)} MB`;
+}
+
+function vsTable(r: VsTorchResult): string {
+  const f = (v: number | null, d = 0) => (v === null ? 'n/a' : v.toFixed(d));
+  const rows = [
+    ['', 'tiny-mnist', 'PyTorch', 'ratio'],
+    ['ms per training step', f(r.ms_per_step, 1), f(r.torch_ms_per_step, 1), f(r.torch_ms_per_step && r.torch_ms_per_step / r.ms_per_step, 2)],
+    ['training images/s', f(r.train_images_per_s), f(r.torch_train_images_per_s), f(r.ratio_train, 2)],
+    ['evaluation images/s', f(r.eval_images_per_s), f(r.torch_eval_images_per_s), f(r.ratio_eval, 2)],
+    ['peak RSS (MB)', f(r.peak_rss_mb), f(r.torch_peak_rss_mb), ''],
+  ];
+  const head = `${r.threads} thread(s), median of ${r.rounds} alternating rounds${r.torch_unavailable ? ` — PyTorch not measured: ${r.torch_unavailable}` : ''}`;
+  return [head, ...rows.map((c) => `${c[0]!.padEnd(22)}${c[1]!.padStart(12)}${c[2]!.padStart(12)}${c[3]!.padStart(8)}`)].join('\n');
 }
 
 export const benchCommand: Command = {
@@ -26,17 +43,23 @@ export const benchCommand: Command = {
       return 0;
     }
     const { flags: f } = parseFlags('bench', argv, SPECS);
+    if (f['vs-torch']) {
+      const r = benchVsTorch((f.threads as number | undefined) ?? os.availableParallelism(), f.steps as number, f.rounds as number);
+      console.log(f.json ? JSON.stringify(r) : vsTable(r));
+      return 0;
+    }
     const counts = f.threads ? [f.threads as number] : [...new Set([1, os.availableParallelism()])];
     const results = counts.map((threads) => benchTraining({ threads, steps: f.steps as number, variant: f.variant as 'relaxed' | 'simd' | undefined }));
-    if (f.json) console.log(JSON.stringify(results));
-    else {
-      for (const r of results) {
-        console.log(line(r));
-        console.log(`  per step, ms: ${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-        console.log(`  wasm kernels, ms per step: ${Object.entries(r.kernels).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-      }
+    if (f.json) {
+      console.log(JSON.stringify(results));
+      return 0;
     }
-    if (results.length === 2 && !f.json) console.log(`speed-up 1 → ${results[1]!.threads} threads: ${(results[0]!.msPerStep / results[1]!.msPerStep).toFixed(2)}x`);
+    for (const r of results) {
+      console.log(line(r));
+      console.log(`  per step, ms: ${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      console.log(`  wasm kernels, ms per step: ${Object.entries(r.kernels).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    }
+    if (results.length === 2) console.log(`speed-up 1 → ${results[1]!.threads} threads: ${(results[0]!.msPerStep / results[1]!.msPerStep).toFixed(2)}x`);
     return 0;
   },
 };

