@@ -22,10 +22,12 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
   return e;
 }
 
+/** The smallest 4·step ≥ v with a round step (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k): clean ticks. */
 function niceMax(v: number): number {
   if (!(v > 0)) return 1;
-  const step = 10 ** Math.floor(Math.log10(v));
-  return Math.ceil(v / step / 0.5) * 0.5 * step;
+  const decade = 10 ** Math.floor(Math.log10(v / 4));
+  const step = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10].map((m) => m * decade).find((s) => 4 * s >= v)!;
+  return 4 * step;
 }
 
 export function drawChart(host: HTMLElement, series: readonly Series[], epochs: number): void {
@@ -38,7 +40,7 @@ export function drawChart(host: HTMLElement, series: readonly Series[], epochs: 
   for (let i = 0; i <= 4; i++) {
     const y = y0 - ((y0 - y1) * i) / 4;
     root.append(svg('line', { x1: x0, x2: x1, y1: y, y2: y, stroke: '#e4e4e7' }));
-    root.append(svg('text', { x: x0 - 6, y: y + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#52525b' }, String(+((maxLoss * i) / 4).toPrecision(2))));
+    root.append(svg('text', { x: x0 - 6, y: y + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#52525b' }, String(+((maxLoss * i) / 4).toPrecision(3))));
     root.append(svg('text', { x: x1 + 6, y: y + 4, 'font-size': 11, fill: '#52525b' }, `${25 * i}%`));
   }
   const tick = Math.max(1, Math.ceil(epochs / 10));

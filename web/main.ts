@@ -32,6 +32,9 @@ let site: SiteInfo | null = null;
 let engineInfo: EngineInfo | null = null;
 let test: Split | null = null;
 let mistakes: Mistake[] = [];
+let allMistakes = false;
+const FEW_MISTAKES = 28;
+const MANY_MISTAKES = 300;
 const loaded = new Set<string>();
 
 /** The canvas path: grey picture (either polarity, any size) → toMnistDigit → the chosen model. */
@@ -59,20 +62,20 @@ async function classifyDrawing(): Promise<Classified | null> {
   return r;
 }
 
-// Live classification: at most one request in flight; changes meanwhile trigger one more.
-let inFlight: Promise<Classified | null> | null = null;
-let dirty = false;
+// Live classification: at most one request in flight, and at most one queued behind it (which
+// reads the canvas when it starts, so it sees every change made meanwhile).
+let running: Promise<Classified | null> | null = null;
+let queued: Promise<Classified | null> | null = null;
 function refresh(): Promise<Classified | null> {
-  if (inFlight) {
-    dirty = true;
-    return inFlight.then(() => refresh());
+  if (!running) {
+    running = classifyDrawing().finally(() => (running = null));
+    return running;
   }
-  dirty = false;
-  inFlight = classifyDrawing().finally(() => {
-    inFlight = null;
-    if (dirty) void refresh();
+  queued ??= running.catch(() => null).then(() => {
+    queued = null;
+    return refresh();
   });
-  return inFlight;
+  return queued;
 }
 
 let frame = 0;
@@ -93,11 +96,11 @@ choice.addEventListener('change', () => void onModelChange().catch(showError));
 
 /** Classifies the served test images with the chosen model and lists the ones it gets wrong. */
 async function findMistakes(): Promise<void> {
-  const list = byId('mistakes');
   const note = byId('mistakes-status');
   if (!test || !loaded.has(choice.value)) {
     note.textContent = 'No model yet.';
-    list.replaceChildren();
+    mistakes = [];
+    renderMistakes();
     return;
   }
   note.textContent = `Classifying ${test.count.toLocaleString('en-US')} test images…`;
@@ -116,9 +119,21 @@ async function findMistakes(): Promise<void> {
   }
   mistakes = found;
   const right = test.count - found.length;
-  note.textContent = `${right.toLocaleString('en-US')} of ${test.count.toLocaleString('en-US')} right (${percent(right / test.count, 2)}); ${found.length === 0 ? 'no mistakes' : `true label → predicted${found.length > 60 ? ', the first 60' : ''}`}:`;
-  showMistakes(list, found);
+  note.textContent = `${right.toLocaleString('en-US')} of ${test.count.toLocaleString('en-US')} right (${percent(right / test.count, 2)}). ${found.length === 0 ? 'No mistakes.' : 'True label → predicted:'}`;
+  renderMistakes();
 }
+
+function renderMistakes(): void {
+  const more = byId<HTMLButtonElement>('mistakes-more');
+  const max = allMistakes ? MANY_MISTAKES : FEW_MISTAKES;
+  showMistakes(byId('mistakes'), mistakes, max);
+  more.hidden = mistakes.length <= FEW_MISTAKES;
+  more.textContent = allMistakes ? 'Show fewer' : `Show ${mistakes.length > MANY_MISTAKES ? `the first ${MANY_MISTAKES}` : `all ${mistakes.length}`}`;
+}
+byId('mistakes-more').addEventListener('click', () => {
+  allMistakes = !allMistakes;
+  renderMistakes();
+});
 
 async function onModelChange(): Promise<void> {
   await refresh();

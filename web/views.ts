@@ -75,7 +75,7 @@ export interface Mistake {
 }
 
 /** Fills `list` with up to `max` mistakes, each a small image captioned "true → predicted". */
-export function showMistakes(list: HTMLElement, mistakes: readonly Mistake[], max = 60): void {
+export function showMistakes(list: HTMLElement, mistakes: readonly Mistake[], max: number): void {
   list.replaceChildren();
   for (const m of mistakes.slice(0, max)) {
     const item = el('li', 'mistake');

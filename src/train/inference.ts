@@ -1,18 +1,13 @@
-// Using a saved model: load it, evaluate it on a test set, classify images. Node side (reads files).
+// Using a saved model from Node: load it from a file, evaluate it on a test set, classify PNG files.
+// The environment-agnostic part (bytes → model, digits → probabilities) is classify.ts.
 import { readFileSync } from 'node:fs';
-import { MNIST_MEAN, MNIST_STD } from '../data/constants.js';
 import { loadIdxDataset } from '../data/datasets.js';
 import { toMnistDigit } from '../data/digit.js';
 import { initEngine } from '../engine/node.js';
-import { engine } from '../engine/wasm.js';
-import { decodeModel } from '../io/model-file.js';
 import { readPngGrey } from '../io/png.js';
-import { buildModel } from '../models/index.js';
 import type { Module } from '../nn/module.js';
-import { noGrad } from '../tensor/autograd.js';
-import { Tensor } from '../tensor/tensor.js';
 import { UserError } from '../util/errors.js';
-import { Rng } from '../util/rng.js';
+import { argmax, classify, modelFromBytes } from './classify.js';
 import { evaluate, type EpochStats } from './trainer.js';
 
 export function readUserFile(file: string): Uint8Array {
@@ -26,9 +21,7 @@ export function readUserFile(file: string): Uint8Array {
 
 /** Builds `arch` and loads the weights from a safetensors file (checked before anything is copied). */
 export function loadModel(file: string, arch = 'seed16k'): Module {
-  const model = buildModel(arch, { initRng: new Rng(0), dropoutRng: new Rng(0), dropout: 0 });
-  decodeModel(model, readUserFile(file), file);
-  return model.eval();
+  return modelFromBytes(readUserFile(file), file, arch);
 }
 
 export interface EvalOptions {
@@ -52,26 +45,6 @@ export interface Prediction {
   probabilities: number[];
 }
 
-/** Class probabilities for 28×28 digits in [0,1] (white on black), one Float32Array(784) each. */
-export function classify(model: Module, digits: Float32Array[]): number[][] {
-  const e = engine();
-  const mark = e.arena.mark();
-  try {
-    return noGrad(() => {
-      const x = Tensor.empty([digits.length, 1, 28, 28]);
-      const xd = x.data();
-      digits.forEach((d, n) => {
-        for (let i = 0; i < 784; i++) xd[n * 784 + i] = (d[i]! - MNIST_MEAN) / MNIST_STD;
-      });
-      const logp = model.eval().forward(x).data();
-      const K = logp.length / digits.length;
-      return digits.map((_, n) => Array.from(logp.subarray(n * K, (n + 1) * K), Math.exp));
-    });
-  } finally {
-    e.arena.release(mark);
-  }
-}
-
 export function predictFiles(modelFile: string, files: string[], threads?: number): Prediction[] {
   initEngine({ threads });
   const model = loadModel(modelFile);
@@ -79,5 +52,5 @@ export function predictFiles(modelFile: string, files: string[], threads?: numbe
     const img = readPngGrey(readUserFile(f), f);
     return toMnistDigit(img.grey, img.width, img.height);
   });
-  return classify(model, digits).map((p, i) => ({ file: files[i]!, digit: p.indexOf(Math.max(...p)), probabilities: p }));
+  return classify(model, digits).map((p, i) => ({ file: files[i]!, digit: argmax(p), probabilities: p }));
 }

@@ -8,7 +8,8 @@ import type { Browser, Page } from 'playwright-core';
 import { loadIdxDataset } from '../../src/data/datasets.js';
 import { toMnistDigit } from '../../src/data/digit.js';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
-import { classify, evaluateFile, loadModel } from '../../src/train/inference.js';
+import { classify } from '../../src/train/classify.js';
+import { evaluateFile, loadModel } from '../../src/train/inference.js';
 import { expectClose } from '../helpers.js';
 import { drawWithMouse, drawWithTouch, launch, missingBrowser, ONE, screenshotPath, serve, testModel, watchErrors, ZERO, type Served } from './browser.js';
 
@@ -55,15 +56,15 @@ describe('the web page in Chromium', { skip }, () => {
     errors = watchErrors(page);
     await page.goto(server.url);
     await page.evaluate(() => window.__tinyMnist.ready);
-  });
+  }, { timeout: 120_000 });
   after(async () => {
     await browser?.close();
     const code = await server?.stop();
     assert.equal(code, 0, 'serve exits 0 on SIGTERM');
     closeEngine();
-  });
+  }, { timeout: 30_000 });
 
-  it('starts the engine cross-origin isolated and shows the summary table', async () => {
+  it('starts the engine cross-origin isolated and shows the summary table', { timeout: 30_000 }, async () => {
     const info = await page.evaluate(() => window.__tinyMnist.info());
     assert.equal(info.engine?.isolated, true, 'COOP/COEP make the page cross-origin isolated');
     assert.match(await page.locator('#summary').innerText(), /Total params: 16,626/);
@@ -71,7 +72,7 @@ describe('the web page in Chromium', { skip }, () => {
     assert.deepEqual(errors, []);
   });
 
-  it('a vertical stroke is a 1, an ellipse is a 0 (mouse)', async () => {
+  it('a vertical stroke is a 1, an ellipse is a 0 (mouse)', { timeout: 30_000 }, async () => {
     for (const [digit, strokes] of [[1, ONE], [0, ZERO]] as const) {
       await page.click('#clear');
       await drawWithMouse(page, strokes);
@@ -83,7 +84,7 @@ describe('the web page in Chromium', { skip }, () => {
     assert.deepEqual(errors, []);
   });
 
-  it(`the canvas path gives Node's predictions on ${COMPARED_IMAGES} MNIST test images (28×28 and 3× inverted)`, async () => {
+  it(`the canvas path gives Node's predictions on ${COMPARED_IMAGES} MNIST test images (28×28 and 3× inverted)`, { timeout: 60_000 }, async () => {
     initEngine({ threads: 1 });
     const model = loadModel(modelFile);
     const test = loadIdxDataset(undefined, { limitTrain: 1, limitTest: COMPARED_IMAGES }).test;
@@ -124,7 +125,7 @@ describe('the web page in Chromium', { skip }, () => {
     assert.deepEqual(errors, []);
   });
 
-  it('works at phone width with touch, and by keyboard', async () => {
+  it('works at phone width with touch, and by keyboard', { timeout: 60_000 }, async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const p = await phone.newPage();
     const phoneErrors = watchErrors(p);

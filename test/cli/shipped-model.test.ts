@@ -1,0 +1,26 @@
+// The trained model shipped in the repository (models/seed16k.safetensors, produced by the
+// default `tiny-mnist train`, see results/seed16k/) must score above 99.4% on the full MNIST test set.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { ROOT } from '../helpers.js';
+import { cli } from './cli-helpers.js';
+
+describe('shipped model', () => {
+  it('eval (default model, full 10,000-image test set) is above 99.4%', () => {
+    const r = cli(['eval', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { accuracy: number; correct: number; total: number };
+    assert.equal(j.total, 10000);
+    assert.ok(j.accuracy > 99.4, `shipped model scores ${j.accuracy}%`);
+  });
+
+  it('is the model of the committed training record', () => {
+    const csv = readFileSync(`${ROOT}results/seed16k/metrics.csv`, 'utf8').trim().split('\n');
+    const last = csv[csv.length - 1]!.split(',');
+    const r = cli(['eval', '--json']);
+    const j = JSON.parse(r.stdout) as { accuracy: number };
+    assert.equal(j.accuracy.toFixed(4), Number(last[4]).toFixed(4), 'eval accuracy equals the final test_acc in results/seed16k/metrics.csv');
+    assert.ok(csv.length - 1 <= 19, 'within 19 epochs');
+  });
+});
