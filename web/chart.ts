@@ -3,7 +3,7 @@
 // Built with DOM calls and presentation attributes only: the page's CSP allows no inline styles.
 
 const NS = 'http://www.w3.org/2000/svg';
-const W = 480, H = 220;
+const W = 420, H = 210;
 const PAD = { left: 44, right: 44, top: 26, bottom: 34 };
 
 export interface Series {

@@ -48,7 +48,7 @@ async function classifyPixels(grey: ArrayLike<number>, width: number, height: nu
 async function classifyDrawing(): Promise<Classified | null> {
   if (pad.empty || !loaded.has(choice.value)) {
     predicted.textContent = '–';
-    confidence.textContent = pad.empty ? 'Draw a digit' : 'No model yet: train one below';
+    confidence.textContent = pad.empty ? 'Draw in the box' : 'No model yet: train one below';
     bars.show(null);
     paintDigit(inputView, new Float32Array(784));
     return null;

@@ -78,7 +78,8 @@ function makeSchedule(r: Recipe, spe: number): Schedule {
   return new ConstantLR(r.lr);
 }
 
-export type Progress = (done: number, total: number, imagesPerSecond: number) => void;
+/** Called after every batch; `running` is the epoch's loss and accuracy so far (for live charts). */
+export type Progress = (done: number, total: number, imagesPerSecond: number, running: { loss: number; accuracy: number }) => void;
 
 /**
  * A step has diverged when its loss is not finite or exceeds 100× the loss of a uniform guess
@@ -155,7 +156,7 @@ export function trainEpoch(t: Trainer, data: Split, onProgress?: Progress): Epoc
     correct += argmaxCorrect(logp.data(), target, logp.shape[1]!);
     seen += B;
     e.arena.release(mark);
-    onProgress?.(seen, data.count, (seen * 1000) / (performance.now() - t0));
+    onProgress?.(seen, data.count, (seen * 1000) / (performance.now() - t0), { loss: lossSum / seen, accuracy: (100 * correct) / seen });
   }
   return { loss: lossSum / seen, accuracy: (100 * correct) / seen, correct, total: seen };
 }

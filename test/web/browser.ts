@@ -29,6 +29,7 @@ export async function launch(): Promise<Browser> {
 }
 
 /** models/seed16k.safetensors when shipped; otherwise a quick model (5,000 images, 1 epoch, ~91%). */
+/** `results` is the quick model's run directory (a temporary folder the caller removes). */
 export function testModel(): { model: string; results?: string; trained: boolean } {
   const shipped = path.join(ROOT, 'models', 'seed16k.safetensors');
   if (existsSync(shipped)) {

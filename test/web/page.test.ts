@@ -3,6 +3,7 @@
 // beats a stated accuracy and its download loads in Node, and the page works at phone width, by
 // keyboard, without console errors. Screenshots go to test-output/.
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { loadIdxDataset } from '../../src/data/datasets.js';
@@ -45,11 +46,13 @@ describe('the web page in Chromium', { skip }, () => {
   let page: Page;
   let errors: string[];
   let modelFile: string;
+  let tempDir: string | undefined;
 
   before(async () => {
     if (missing) throw new Error(missing);
     const m = testModel();
     modelFile = m.model;
+    if (m.trained) tempDir = m.results;
     server = await serve(['--model', m.model, ...(m.results ? ['--results', m.results] : []), '--train-images', '5000', '--test-images', '1000']);
     browser = await launch();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
@@ -62,6 +65,7 @@ describe('the web page in Chromium', { skip }, () => {
     const code = await server?.stop();
     assert.equal(code, 0, 'serve exits 0 on SIGTERM');
     closeEngine();
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
   }, { timeout: 30_000 });
 
   it('starts the engine cross-origin isolated and shows the summary table', { timeout: 30_000 }, async () => {
@@ -103,6 +107,18 @@ describe('the web page in Chromium', { skip }, () => {
     }
   });
 
+  it('Stop ends a training run and the form is usable again', { timeout: 30_000 }, async () => {
+    await page.selectOption('#train-count', '1000');
+    await page.click('#train');
+    await page.waitForFunction(() => /Epoch|Untrained/.test(document.querySelector('#train-status')?.textContent ?? ''), null, { timeout: 20_000 });
+    await page.click('#stop');
+    await page.waitForFunction(() => document.querySelector('#train-status')?.textContent === 'Stopped.', null, { timeout: 5000 });
+    assert.equal(await page.locator('#train').isEnabled(), true);
+    assert.equal(await page.locator('#stop').isEnabled(), false);
+    assert.equal(await page.evaluate(() => window.__tinyMnist.lastTraining()), null, 'a stopped run gives no model');
+    assert.deepEqual(errors, []);
+  });
+
   it(`trains in the page: ${PAGE_TRAINING.images} images, ${PAGE_TRAINING.epochs} epochs → test accuracy > ${PAGE_TRAINING.minAccuracy}%`, { timeout: 120_000 }, async (t) => {
     await page.selectOption('#train-count', String(PAGE_TRAINING.images));
     await page.fill('#train-epochs', String(PAGE_TRAINING.epochs));
@@ -135,7 +151,8 @@ describe('the web page in Chromium', { skip }, () => {
     await drawWithTouch(p, ONE);
     const r = await p.evaluate(() => window.__tinyMnist.classifyCanvas());
     assert.equal(r?.digit, 1, 'a finger-drawn 1');
-    await p.screenshot({ path: screenshotPath('web-phone.png'), fullPage: true });
+    await p.screenshot({ path: screenshotPath('web-phone.png') });
+    await p.screenshot({ path: screenshotPath('web-phone-full.png'), fullPage: true });
 
     const reached = new Set<string>();
     for (let i = 0; i < 12; i++) {
