@@ -50,6 +50,22 @@ export function maxpool2_bwd(dy: usize, arg: usize, dx: usize, p0: i32, p1: i32,
   }
 }
 
+// The dropout multipliers of elements i..i+3 as f32x4: dropMask's hash, four lanes at once.
+@inline function dropMask4(seed: u32, i: i32, threshold: u32, keep: f32): v128 {
+  const idx = i32x4.add(i32x4.splat(i), i32x4(0, 1, 2, 3));
+  let z = v128.xor(i32x4.splat(seed), i32x4.mul(idx, i32x4.splat(0x9e3779b9)));
+  z = i32x4.mul(v128.xor(z, i32x4.shr_u(z, 16)), i32x4.splat(0x85ebca6b));
+  z = i32x4.mul(v128.xor(z, i32x4.shr_u(z, 13)), i32x4.splat(0xc2b2ae35));
+  z = v128.xor(z, i32x4.shr_u(z, 16));
+  const dropped = i32x4.lt_u(i32x4.shr_u(z, 8), i32x4.splat(threshold));
+  return v128.bitselect(f32x4.splat(0), f32x4.splat(keep), dropped);
+}
+
+// A candidate tap replaces the best so far where it is greater or NaN (PyTorch's rule), lane-wise.
+@inline function takes(v: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+}
+
 /** maxpool2(dropout(x)) with the mask of dropout_fwd(seed, p); same outputs as maxpool2_fwd. */
 export function dropout_maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32, seed: u32, p: f32): void {
   const OH = H >> 1, OW = W >> 1;
@@ -60,7 +76,33 @@ export function dropout_maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1
     const yo = (<usize>pl * <usize>(OH * OW)) << 2;
     for (let i = 0; i < OH; i++) {
       const i0 = base + 2 * i * W, i1 = i0 + W;
-      for (let j = 0; j < OW; j++) {
+      let j = 0;
+      // Four outputs at a time: 8 columns of both rows, split into even (left) and odd (right) taps.
+      for (; j + 4 <= OW; j += 4) {
+        const a = i0 + 2 * j, c = i1 + 2 * j;
+        const ra = f32x4.mul(v128.load(x + (<usize>a << 2)), dropMask4(seed, a, threshold, keep));
+        const rb = f32x4.mul(v128.load(x + (<usize>(a + 4) << 2)), dropMask4(seed, a + 4, threshold, keep));
+        const sa = f32x4.mul(v128.load(x + (<usize>c << 2)), dropMask4(seed, c, threshold, keep));
+        const sb = f32x4.mul(v128.load(x + (<usize>(c + 4) << 2)), dropMask4(seed, c + 4, threshold, keep));
+        let best = v128.shuffle<f32>(ra, rb, 0, 2, 4, 6);
+        let k = f32x4.splat(0);
+        const t1 = v128.shuffle<f32>(ra, rb, 1, 3, 5, 7);
+        let m = takes(t1, best);
+        best = v128.bitselect(t1, best, m);
+        k = v128.bitselect(f32x4.splat(1), k, m);
+        const t2 = v128.shuffle<f32>(sa, sb, 0, 2, 4, 6);
+        m = takes(t2, best);
+        best = v128.bitselect(t2, best, m);
+        k = v128.bitselect(f32x4.splat(2), k, m);
+        const t3 = v128.shuffle<f32>(sa, sb, 1, 3, 5, 7);
+        m = takes(t3, best);
+        best = v128.bitselect(t3, best, m);
+        k = v128.bitselect(f32x4.splat(3), k, m);
+        const o = yo + (<usize>(i * OW + j) << 2);
+        v128.store(y + o, best);
+        v128.store(arg + o, k);
+      }
+      for (; j < OW; j++) {
         const a = i0 + 2 * j, c = i1 + 2 * j;
         let best = load<f32>(x + (<usize>a << 2)) * dropMask(seed, <u32>a, threshold, keep);
         let k: f32 = 0;
