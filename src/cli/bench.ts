@@ -2,7 +2,7 @@
 // with a per-phase and per-kernel profile; `--vs-torch` runs PyTorch's side by side.
 import os from 'node:os';
 import { benchTraining, type BenchResult } from '../train/bench.js';
-import { benchVsTorch, type VsTorchResult } from '../train/bench-vs-torch.js';
+import { benchInChild, benchVsTorch, type VsTorchResult } from '../train/bench-vs-torch.js';
 import { helpText, parseFlags } from './args.js';
 import { JSON_FLAG, MAX_THREADS } from './common.js';
 import type { Command } from './main.js';
@@ -48,8 +48,11 @@ export const benchCommand: Command = {
       console.log(f.json ? JSON.stringify(r) : vsTable(r));
       return 0;
     }
-    const counts = f.threads ? [f.threads as number] : [...new Set([1, os.availableParallelism()])];
-    const results = counts.map((threads) => benchTraining({ threads, steps: f.steps as number, variant: f.variant as 'relaxed' | 'simd' | undefined }));
+    // One thread count: measured here. Several: each in its own process, so peak RSS is its own.
+    const variant = f.variant as 'relaxed' | 'simd' | undefined;
+    const results = f.threads
+      ? [benchTraining({ threads: f.threads as number, steps: f.steps as number, variant })]
+      : [...new Set([1, os.availableParallelism()])].map((threads) => benchInChild(threads, f.steps as number, variant));
     if (f.json) {
       console.log(JSON.stringify(results));
       return 0;

@@ -31,7 +31,7 @@ export function benchTraining(o: BenchOptions): BenchResult {
   const e = initEngine({ threads: o.threads, variant: o.variant });
   const recipe = { ...(o.recipe ?? DEFAULT_RECIPE) };
   const B = recipe.batchSize;
-  const data = loadIdxDataset(undefined, { limitTrain: B * (o.steps + 2), limitTest: EVAL_BATCH * 3 });
+  const data = loadIdxDataset(undefined, { limitTrain: B * (o.steps + 2) }); // all 10,000 test images, like torch_reference.py
   const warm = { ...data.train, count: B * 2 };
   const timed = { ...data.train, count: B * o.steps, images: data.train.images.subarray(B * 2 * 784), labels: data.train.labels.subarray(B * 2) };
   const t = makeTrainer(recipe, 1, data.train.count);

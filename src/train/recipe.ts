@@ -44,4 +44,5 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   contrast: 0.1,
 });
 
-export const EVAL_BATCH = 1000;
+/** Evaluation batch: activations are ~240 KB per image, so 250 keeps the arena near 60 MB. */
+export const EVAL_BATCH = 250;
