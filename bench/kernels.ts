@@ -1,7 +1,9 @@
 // Conv kernel throughput: GFLOP/s of forward, backward-data and backward-weight for the five conv
 // layers of the reference network (src/models/seed16k.ts) at batch 128, with 1 and 2 threads.
 // FLOPs per pass = 2·N·O·OH·OW·C·KH·KW; each figure is the best of a few runs after a warm-up.
-// Run: node dist/bench/kernels.js [threads...] [simd]   (default: 1 2, relaxed SIMD if available)
+// Run: node dist/bench/kernels.js [threads...] [simd]   (default: 1 2, relaxed SIMD if available).
+// `tiny-mnist bench` reports the same per layer of the real model (src/train/bench-layers.ts);
+// this script is for kernel work: any thread counts, the plain-SIMD build, more repetitions.
 import { closeEngine, initEngine } from '../src/engine/node.js';
 import type { Engine } from '../src/engine/wasm.js';
 import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convFlops, convOutSize, type ConvShape } from '../src/kernels/conv.js';

@@ -3,6 +3,7 @@
 import { loadIdxDataset } from '../data/datasets.js';
 import { initEngine } from '../engine/node.js';
 import { engine } from '../engine/wasm.js';
+import { benchConvLayers, type LayerRate } from './bench-layers.js';
 import { DEFAULT_RECIPE, EVAL_BATCH, type Recipe } from './recipe.js';
 import { evaluate, makeTrainer, trainEpoch } from './trainer.js';
 
@@ -18,6 +19,8 @@ export interface BenchResult {
   /** ms per training step by phase, and by wasm kernel (forward and backward kernels by name). */
   phases: Record<string, number>;
   kernels: Record<string, number>;
+  /** GFLOP/s of each conv layer's passes at the training batch size. */
+  layers: LayerRate[];
 }
 
 export interface BenchOptions {
@@ -48,6 +51,7 @@ export function benchTraining(o: BenchOptions): BenchResult {
   const kernels = Object.fromEntries([...e.pool.profile].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, perStep(v.ms)]));
   e.pool.profile = null;
   t.timing = undefined;
+  const layers = benchConvLayers(e, t.model, B);
   evaluate(t.model, { ...data.test, count: EVAL_BATCH });
   t0 = performance.now();
   evaluate(t.model, data.test);
@@ -62,5 +66,6 @@ export function benchTraining(o: BenchOptions): BenchResult {
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     phases,
     kernels,
+    layers,
   };
 }
