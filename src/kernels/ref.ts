@@ -1,0 +1,80 @@
+// Naive reference kernels for BatchNorm, ReLU and 2x2 max-pooling: plain loops over Float32Arrays
+// in float64 arithmetic, the oracle the wasm kernels are tested against on odd shapes. Kept forever;
+// never used for training.
+
+/** Training-mode BatchNorm (+ optional ReLU) over x: (N,C,HW) → y, batch mean and biased variance. */
+export function bnRefForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, N: number, C: number, HW: number, eps: number, relu: boolean) {
+  const mean = new Float64Array(C), varb = new Float64Array(C), y = new Float32Array(x.length);
+  const M = N * HW;
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let n = 0; n < N; n++) for (let i = 0; i < HW; i++) s += x[(n * C + c) * HW + i]!;
+    mean[c] = s / M;
+    let q = 0;
+    for (let n = 0; n < N; n++) for (let i = 0; i < HW; i++) q += (x[(n * C + c) * HW + i]! - mean[c]!) ** 2;
+    varb[c] = q / M;
+    const inv = 1 / Math.sqrt(varb[c]! + eps);
+    for (let n = 0; n < N; n++) {
+      for (let i = 0; i < HW; i++) {
+        const k = (n * C + c) * HW + i;
+        const v = (x[k]! - mean[c]!) * inv * gamma[c]! + beta[c]!;
+        y[k] = relu && v < 0 ? 0 : v;
+      }
+    }
+  }
+  return { y, mean, varb };
+}
+
+/** Backward of bnRefForward given upstream dy: dx, dgamma, dbeta. */
+export function bnRefBackward(x: Float32Array, y: Float32Array, dy: Float32Array, gamma: Float32Array, mean: Float64Array, varb: Float64Array,
+  N: number, C: number, HW: number, eps: number, relu: boolean) {
+  const dx = new Float32Array(x.length), dgamma = new Float32Array(C), dbeta = new Float32Array(C);
+  const M = N * HW;
+  for (let c = 0; c < C; c++) {
+    const inv = 1 / Math.sqrt(varb[c]! + eps);
+    let sg = 0, sgx = 0;
+    const g = (k: number) => (relu && y[k]! <= 0 ? 0 : dy[k]!);
+    for (let n = 0; n < N; n++) {
+      for (let i = 0; i < HW; i++) {
+        const k = (n * C + c) * HW + i;
+        sg += g(k);
+        sgx += g(k) * (x[k]! - mean[c]!) * inv;
+      }
+    }
+    dgamma[c] = sgx;
+    dbeta[c] = sg;
+    for (let n = 0; n < N; n++) {
+      for (let i = 0; i < HW; i++) {
+        const k = (n * C + c) * HW + i;
+        const xh = (x[k]! - mean[c]!) * inv;
+        dx[k] = (gamma[c]! * inv / M) * (M * g(k) - sg - xh * sgx);
+      }
+    }
+  }
+  return { dx, dgamma, dbeta };
+}
+
+export function reluRef(x: Float32Array): Float32Array {
+  return x.map((v) => (v > 0 ? v : 0));
+}
+
+/** 2x2/2 max-pool of (P,H,W), first maximum wins; returns y and, for backward, dx from dy. */
+export function maxPoolRef(x: Float32Array, P: number, H: number, W: number, dy?: Float32Array) {
+  const OH = H >> 1, OW = W >> 1;
+  const y = new Float32Array(P * OH * OW), dx = new Float32Array(x.length);
+  for (let p = 0; p < P; p++) {
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        let bestK = (p * H + 2 * i) * W + 2 * j;
+        for (const [di, dj] of [[0, 1], [1, 0], [1, 1]] as const) {
+          const k = (p * H + 2 * i + di) * W + 2 * j + dj;
+          if (x[k]! > x[bestK]! || Number.isNaN(x[k]!)) bestK = k;
+        }
+        const o = (p * OH + i) * OW + j;
+        y[o] = x[bestK]!;
+        if (dy) dx[bestK] = dy[o]!;
+      }
+    }
+  }
+  return { y, dx };
+}
