@@ -16,7 +16,7 @@ const SPECS: FlagSpec[] = [
   { name: 'optimizer', type: 'string', default: R.optimizer, choices: ['sgd', 'adam', 'adamw'], help: 'optimiser' },
   { name: 'schedule', type: 'string', default: R.schedule, choices: ['onecycle', 'step', 'constant'], help: 'learning-rate schedule' },
   { name: 'momentum', type: 'number', default: R.momentum, min: 0, max: 0.999, help: 'SGD momentum (OneCycle cycles it 0.95→0.85→0.95)' },
-  { name: 'nesterov', type: 'bool', help: 'Nesterov momentum (SGD)' },
+  { name: 'nesterov', type: 'bool', help: `Nesterov momentum (SGD; default ${R.nesterov ? 'on' : 'off'})` },
   { name: 'no-nesterov', type: 'bool', help: 'plain momentum (SGD)' },
   { name: 'weight-decay', type: 'number', default: R.weightDecay, min: 0, max: 1, help: 'weight decay' },
   { name: 'dropout', type: 'number', default: R.dropout, min: 0, max: 0.95, help: 'dropout probability' },

