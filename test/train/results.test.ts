@@ -1,0 +1,30 @@
+// The committed training records (results/*/: written by `tiny-mnist train`, see README) must be
+// records of the current default recipe and meet the product's goal at the final epoch: fewer than
+// 18,000 parameters, at most 19 epochs, test accuracy above 99.4%. Changing the recipe without
+// re-running the trainings fails here.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { DEFAULT_RECIPE } from '../../src/train/recipe.js';
+import { ROOT } from '../helpers.js';
+
+const dirs = readdirSync(`${ROOT}results`).filter((d) => d.startsWith('seed16k'));
+
+describe('committed training records', () => {
+  it('there are records for at least three seeds', () => {
+    const seeds = new Set(dirs.map((d) => (JSON.parse(readFileSync(`${ROOT}results/${d}/config.json`, 'utf8')) as { seed: number }).seed));
+    assert.ok(seeds.size >= 3, `seeds: ${[...seeds]}`);
+  });
+  for (const d of dirs) {
+    it(`results/${d}: default recipe, < 18,000 parameters, ≤ 19 epochs, final test accuracy > 99.4%`, () => {
+      const cfg = JSON.parse(readFileSync(`${ROOT}results/${d}/config.json`, 'utf8')) as { recipe: object; parameters: number };
+      assert.deepEqual(cfg.recipe, DEFAULT_RECIPE);
+      assert.ok(cfg.parameters < 18000);
+      const rows = readFileSync(`${ROOT}results/${d}/metrics.csv`, 'utf8').trim().split('\n').slice(1).map((r) => r.split(',').map(Number));
+      assert.ok(rows.length >= 1 && rows.length <= 19, `${rows.length} epochs`);
+      const last = rows[rows.length - 1]!;
+      assert.equal(last[0], rows.length, 'epochs numbered 1..n');
+      assert.ok(last[4]! > 99.4, `final test accuracy ${last[4]}%`);
+    });
+  }
+});
