@@ -103,6 +103,19 @@ function im2col(xp: usize, col: usize, ld: i32, C: i32, Hp: i32, Wp: i32, KH: i3
   }
 }
 
+/**
+ * col (K, g·P) = the unrolled patches of images [n, n+g) of x (N,C,H,W), each padded through the
+ * zero-bordered buffer xp (C,Hp,Wp) first. Shared by the forward and the weight-gradient pass.
+ */
+function gatherGroup(x: usize, xp: usize, col: usize, n: i32, g: i32, C: i32, H: i32, W: i32,
+  padH: i32, padW: i32, KH: i32, KW: i32): void {
+  const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = Hp - KH + 1, OW = Wp - KW + 1, P = OH * OW;
+  for (let t = 0; t < g; t++) {
+    padInto(xp, x + <usize>((n + t) * C * H * W) * 4, C, H, W, padH, padW, Hp, Wp);
+    im2col(xp, col + <usize>(t * P) * 4, g * P, C, Hp, Wp, KH, KW, OH, OW);
+  }
+}
+
 // ---- the two GEMM passes ----
 
 /**
@@ -117,10 +130,7 @@ function convForward(x: usize, a: usize, ars: usize, b: usize, y: usize, n0: i32
   zero(xp, C * Hp * Wp);
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * P;
-    for (let t = 0; t < g; t++) {
-      padInto(xp, x + <usize>((n + t) * C * H * W) * 4, C, H, W, padH, padW, Hp, Wp);
-      im2col(xp, col + <usize>(t * P) * 4, L, C, Hp, Wp, KH, KW, OH, OW);
-    }
+    gatherGroup(x, xp, col, n, g, C, H, W, padH, padW, KH, KW);
     if (g == 1) {
       // Straight into y; the bias (if any) is added in place while the rows are still in cache.
       const yn = y + <usize>(n * O * P) * 4;
@@ -147,10 +157,7 @@ function bwdWeight(dy: usize, x: usize, dw: usize, n0: i32, n1: i32, C: i32, H: 
   zero(xp, C * Hp * Wp);
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * P;
-    for (let t = 0; t < g; t++) {
-      padInto(xp, x + <usize>((n + t) * C * H * W) * 4, C, H, W, pad, pad, Hp, Wp);
-      im2col(xp, col + <usize>(t * P) * 4, L, C, Hp, Wp, KH, KW, OH, OW);
-    }
+    gatherGroup(x, xp, col, n, g, C, H, W, pad, pad, KH, KW);
     let a = dy + <usize>(n * O * P) * 4;
     if (g > 1) {
       // dyg: (O, G·P), the group's dy side by side like its columns in col.
