@@ -54,9 +54,12 @@ export function batchNorm2d(x: Tensor, gamma: Tensor, beta: Tensor, runningMean:
   record(y, [x, gamma, beta], () => {
     const dg = Tensor.empty([C]), db = Tensor.empty([C]);
     if (o.training) {
-      const dx = e.arena.alloc(x.size);
-      runSplit(e, 'bn_bwd', C, x.size, (c0, c1) => [x.ptr, y.ptr, y.gradPtr, dx, mean.ptr, invstd.ptr, gamma.ptr, dg.ptr, db.ptr, N, C, HW, c0, c1, relu]);
-      gradInto(x, (p) => e.f32().copyWithin(p >> 2, dx >> 2, (dx >> 2) + x.size));
+      // One kernel gives dx, dγ and dβ: dx goes straight into x's gradient, or to scratch when x
+      // needs none (the kernel must still run for dγ and dβ).
+      const bwd = (dx: number) =>
+        runSplit(e, 'bn_bwd', C, x.size, (c0, c1) => [x.ptr, y.ptr, y.gradPtr, dx, mean.ptr, invstd.ptr, gamma.ptr, dg.ptr, db.ptr, N, C, HW, c0, c1, relu]);
+      if (x.requiresGrad) gradInto(x, bwd);
+      else bwd(e.arena.alloc(x.size));
     } else {
       gradInto(x, (dx) => runSplit(e, 'bn_eval_bwd', C, x.size, (c0, c1) => [y.ptr, y.gradPtr, dx, scale.ptr, N, C, HW, c0, c1, relu]));
       evalParamGrads(x.data(), y.data(), e.floats(y.gradPtr, x.size), m, is, dg.data(), db.data(), N, C, HW, o.relu);

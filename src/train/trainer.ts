@@ -2,7 +2,7 @@
 // evaluate(), and makeTrainer() wiring model, optimiser and schedule from a recipe.
 // Each step allocates its activations above an arena mark and releases them at the end.
 import type { Split } from '../data/datasets.js';
-import { augmentBatch, type AugmentOptions } from '../data/augment.js';
+import { augmentBatch, normaliseBatch, type AugmentOptions } from '../data/augment.js';
 import { engine } from '../engine/wasm.js';
 import { buildModel } from '../models/index.js';
 import type { Module } from '../nn/module.js';
@@ -15,6 +15,7 @@ import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 import { NumericalError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { argmax } from './classify.js';
 import { EVAL_BATCH, type Recipe } from './recipe.js';
 
 export interface EpochStats {
@@ -97,11 +98,7 @@ function allFinite(params: readonly { data(): Float32Array }[]): boolean {
 
 function argmaxCorrect(logp: Float32Array, labels: ArrayLike<number>, K: number): number {
   let correct = 0;
-  for (let n = 0; n < labels.length; n++) {
-    let best = 0;
-    for (let k = 1; k < K; k++) if (logp[n * K + k]! > logp[n * K + best]!) best = k;
-    if (best === labels[n]) correct++;
-  }
+  for (let n = 0; n < labels.length; n++) if (argmax(logp.subarray(n * K, (n + 1) * K)) === labels[n]) correct++;
   return correct;
 }
 
@@ -172,7 +169,7 @@ export function evaluate(model: Module, data: Split, batchSize = EVAL_BATCH): Ep
       const B = Math.min(batchSize, data.count - start);
       const mark = e.arena.mark();
       const x = Tensor.empty([B, 1, data.height, data.width]);
-      augmentBatch(data, idx, start, B, x.data(), new Rng(0), null);
+      normaliseBatch(data, idx, start, B, x.data());
       const target = data.labels.subarray(start, start + B);
       const logp = model.forward(x);
       lossSum += nllLoss(logp, target).item() * B;
