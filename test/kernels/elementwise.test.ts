@@ -1,17 +1,26 @@
 // The wasm BatchNorm, ReLU and max-pool kernels (through their ops) against the naive reference
 // kernels of src/kernels/ref.ts on odd shapes: batch 1 and 129, 1×1 images, channel counts and
-// plane sizes that are not multiples of 4 (SIMD tails), both builds, 1 and 2 threads.
+// plane sizes that are not multiples of 4 (SIMD tails), both builds, 1 and 2 threads. The max-pool
+// backward kernels write every element of dx with no fill pass, so they run over arena memory
+// poisoned with NaN: a zero they fail to write (odd last row/column included) shows up.
 import { after, describe, it } from 'node:test';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
 import { bnRefBackward, bnRefForward, maxPoolRef, reluRef } from '../../src/kernels/ref.js';
-import { relu } from '../../src/ops/activation.js';
+import { dropout, relu } from '../../src/ops/activation.js';
 import { batchNorm2d } from '../../src/ops/norm.js';
-import { maxPool2d } from '../../src/ops/pool.js';
+import { dropoutMaxPool2d, maxPool2d } from '../../src/ops/pool.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { Rng } from '../../src/util/rng.js';
 import { expectClose, maxAbs } from '../helpers.js';
 
-const SHAPES: Array<[number, number, number, number]> = [[1, 3, 1, 1], [2, 5, 3, 3], [129, 4, 2, 2], [3, 7, 5, 7], [2, 16, 28, 28], [1, 24, 14, 14], [4, 1, 9, 6]];
+const SHAPES: Array<[number, number, number, number]> = [[1, 3, 1, 1], [2, 5, 3, 3], [129, 4, 2, 2], [3, 7, 5, 7], [2, 16, 28, 28], [1, 24, 14, 14], [4, 1, 9, 6], [2, 3, 6, 9]];
+
+/** Fills the arena above its top with NaN, so the next allocations start out as garbage. */
+function poisonArena(e: ReturnType<typeof initEngine>, floats: number): void {
+  const mark = e.arena.mark();
+  e.floats(e.arena.alloc(floats), floats).fill(NaN);
+  e.arena.release(mark);
+}
 
 function rand(n: number, seed: number): Float32Array {
   const r = new Rng(seed);
@@ -43,6 +52,7 @@ describe('element-wise kernels vs naive reference', () => {
         const yr = relu(xr);
         expectClose(yr.data(), reluRef(x0), 'relu', 0, 0);
         if (H >= 2 && W >= 2) {
+          poisonArena(e, 4 * x0.length);
           const xp = Tensor.from(x0, shape, true);
           const yp = maxPool2d(xp);
           const dyp = rand(yp.size, 9);
@@ -50,6 +60,17 @@ describe('element-wise kernels vs naive reference', () => {
           const ref = maxPoolRef(x0, N * C, H, W, dyp);
           expectClose(yp.data(), ref.y, 'maxpool y', 0, 0);
           expectClose(xp.grad()!, ref.dx, 'maxpool dx', 0, 0);
+          // Fused dropout + max-pool: the reference pools x·mask, with the mask dropout() draws from
+          // the same generator state (dropout of ones), and scales the pooled gradient by the mask.
+          const p = 0.3;
+          const mask = dropout(Tensor.from(new Float32Array(x0.length).fill(1), shape), p, true, new Rng(21)).toArray();
+          const refd = maxPoolRef(x0.map((v, i) => v * mask[i]!), N * C, H, W, dyp);
+          poisonArena(e, 4 * x0.length);
+          const xd = Tensor.from(x0, shape, true);
+          const yd = dropoutMaxPool2d(xd, p, true, new Rng(21));
+          yd.backward(dyp);
+          expectClose(yd.data(), refd.y, 'dropout+maxpool y', 0, 0);
+          expectClose(xd.grad()!, refd.dx.map((v, i) => v * mask[i]!), 'dropout+maxpool dx', 0, 0);
         }
         e.arena.release(mark);
       });
