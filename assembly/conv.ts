@@ -170,7 +170,8 @@ function bwdWeight(dy: usize, x: usize, dw: usize, n0: i32, n1: i32, C: i32, H: 
   }
 }
 
-function rowSum(p: usize, n: i32): f32 {
+// @ts-ignore: decorator
+@global function rowSum(p: usize, n: i32): f32 {
   let v = f32x4.splat(0);
   let k = 0;
   for (; k + 4 <= n; k += 4) v = f32x4.add(v, v128.load(p + (<usize>k << 2)));

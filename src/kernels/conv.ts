@@ -1,5 +1,7 @@
-// TypeScript side of the conv kernels (assembly/conv.ts): split a batch by image across the pool's
-// threads, give each thread its scratch (and, for backward-weight, its own dw/db), sum the partials.
+// TypeScript side of the conv kernels: pick the algorithm (Winograd F(2×2,3×3) in
+// assembly/conv_winograd.ts where it applies, im2col + GEMM in assembly/conv.ts otherwise), split a
+// batch by image across the pool's threads, give each thread its scratch (and, for backward-weight,
+// its own dw/db), sum the partials.
 // Math only on byte offsets into wasm memory: shape checks live in src/ops.
 // Temporaries come from the engine's arena between mark() and release() inside each call, so a
 // call leaves the arena as it found it; callers need not provide scratch.
@@ -36,25 +38,51 @@ export function splitImages(N: number, threads: number): Array<[number, number]>
   return parts;
 }
 
+/** How a conv pass is computed: 'auto' picks Winograd wherever it applies. */
+export type ConvAlgo = 'auto' | 'im2col' | 'winograd';
+
+/**
+ * Winograd F(2×2,3×3) applies to 3×3 kernels with padding 1 on even-sized images, and pays for its
+ * transforms once there are a few channels on both sides (measured: conv1, with one input channel,
+ * is faster through im2col).
+ */
+export function winogradApplies(s: ConvShape): boolean {
+  return s.KH === 3 && s.KW === 3 && s.pad === 1 && s.H % 2 === 0 && s.W % 2 === 0 && s.H > 0 && s.W > 0;
+}
+
+/** The algorithm 'auto' picks for this shape. */
+export function convAlgoFor(s: ConvShape): 'winograd' | 'im2col' {
+  return useWinograd(s, 'auto') ? 'winograd' : 'im2col';
+}
+
+function useWinograd(s: ConvShape, algo: ConvAlgo): boolean {
+  if (algo === 'winograd' && !winogradApplies(s)) throw new Error('winograd: needs a 3x3 kernel, padding 1 and an even-sized image');
+  return algo === 'winograd' || (algo === 'auto' && winogradApplies(s) && Math.min(s.C, s.O) >= 4);
+}
+
 /** Runs `kernel` once per image range; `args(n0, n1, scratch, t)` builds thread t's arguments. */
-function runSplit(e: Engine, kernel: string, s: ConvShape, args: (n0: number, n1: number, scratch: number, t: number) => number[]): void {
-  const floats = e.k.conv2d_scratch_floats!(s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad);
+function runSplit(e: Engine, kernel: string, s: ConvShape, wino: boolean, args: (n0: number, n1: number, scratch: number, t: number) => number[]): void {
+  const floats = wino
+    ? e.k.wino_scratch_floats!(s.C, s.H, s.W, s.O)
+    : e.k.conv2d_scratch_floats!(s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad);
   const parts = splitImages(s.N, e.pool.size);
   const scratch = parts.map(() => e.arena.alloc(floats));
   e.pool.run(kernel, parts.map(([n0, n1], t) => args(n0, n1, scratch[t]!, t)));
 }
 
 /** y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O); b = 0: no bias. */
-export function conv2dForward(e: Engine, x: number, w: number, b: number, y: number, s: ConvShape): void {
+export function conv2dForward(e: Engine, x: number, w: number, b: number, y: number, s: ConvShape, algo: ConvAlgo = 'auto'): void {
   const mark = e.arena.mark();
-  runSplit(e, 'conv2d_fwd', s, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
+  if (useWinograd(s, algo)) runSplit(e, 'wino_fwd', s, true, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, s.H, s.W, s.O, scr]);
+  else runSplit(e, 'conv2d_fwd', s, false, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
   e.arena.release(mark);
 }
 
 /** dx (N,C,H,W) = gradient wrt x given dy (N,O,OH,OW) and w (O,C,KH,KW); dx is overwritten. */
-export function conv2dBackwardData(e: Engine, dy: number, w: number, dx: number, s: ConvShape): void {
+export function conv2dBackwardData(e: Engine, dy: number, w: number, dx: number, s: ConvShape, algo: ConvAlgo = 'auto'): void {
   const mark = e.arena.mark();
-  runSplit(e, 'conv2d_bwd_data', s, (n0, n1, scr) => [dy, w, dx, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
+  if (useWinograd(s, algo)) runSplit(e, 'wino_bwd_data', s, true, (n0, n1, scr) => [dy, w, dx, n0, n1, s.C, s.H, s.W, s.O, scr]);
+  else runSplit(e, 'conv2d_bwd_data', s, false, (n0, n1, scr) => [dy, w, dx, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
   e.arena.release(mark);
 }
 
@@ -62,7 +90,7 @@ export function conv2dBackwardData(e: Engine, dy: number, w: number, dx: number,
  * dw (O,C,KH,KW) and db (O) = this batch's gradients wrt w and b, given dy (N,O,OH,OW) and
  * x (N,C,H,W). OVERWRITTEN, not accumulated. db = 0: bias gradient skipped.
  */
-export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: number, db: number, s: ConvShape): void {
+export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: number, db: number, s: ConvShape, algo: ConvAlgo = 'auto'): void {
   const mark = e.arena.mark();
   const nw = s.O * s.C * s.KH * s.KW;
   const T = splitImages(s.N, e.pool.size).length;
@@ -76,7 +104,8 @@ export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: numbe
     e.floats(dws[t]!, nw).fill(0);
     if (db) e.floats(dbs[t]!, s.O).fill(0);
   }
-  runSplit(e, 'conv2d_bwd_weight', s, (n0, n1, scr, t) => [dy, x, dws[t]!, dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
+  if (useWinograd(s, algo)) runSplit(e, 'wino_bwd_weight', s, true, (n0, n1, scr, t) => [dy, x, dws[t]!, dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, scr]);
+  else runSplit(e, 'conv2d_bwd_weight', s, false, (n0, n1, scr, t) => [dy, x, dws[t]!, dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
   sumInto(e, dw, dws.slice(1), nw);
   if (db) sumInto(e, db, dbs.slice(1), s.O);
   e.arena.release(mark);

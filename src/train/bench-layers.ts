@@ -1,9 +1,11 @@
 // Conv kernel throughput per layer of a model: GFLOP/s of forward, backward-data and
 // backward-weight at a given batch, on the current engine. The layers and their input shapes are
 // traced from the model itself (one forward pass on a 1-image batch), not listed by hand.
-// FLOPs per pass = 2·N·O·OH·OW·C·KH·KW; each figure is the best of a few runs after a warm-up.
+// FLOPs per pass = 2·N·O·OH·OW·C·KH·KW, the direct convolution's count whatever the algorithm, so
+// Winograd layers show their effective rate (they do 2.25× fewer multiplies in their GEMMs).
+// Each figure is the best of a few runs after a warm-up.
 import type { Engine } from '../engine/wasm.js';
-import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convFlops, convOutSize, type ConvShape } from '../kernels/conv.js';
+import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convAlgoFor, convFlops, convOutSize, type ConvShape } from '../kernels/conv.js';
 import { Conv2d } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
@@ -12,6 +14,7 @@ import { Tensor } from '../tensor/tensor.js';
 export interface LayerRate {
   layer: string;
   shape: string; // "C→O H×W pN"
+  algo: 'winograd' | 'im2col'; // what the training step uses for this layer
   forward: number; // GFLOP/s
   backwardData: number;
   backwardWeight: number;
@@ -62,7 +65,7 @@ export function benchConvLayers(e: Engine, model: Module, batch = 128, reps = 7)
       const y = buf(s.N * s.O * OH * OW), dx = buf(s.N * s.C * s.H * s.W), dw = buf(s.O * s.C * s.KH * s.KW), db = buf(s.O);
       const rate = (ms: number) => Number((convFlops(s) / (ms * 1e6)).toFixed(1));
       const r: LayerRate = {
-        layer, shape: `${s.C}→${s.O} ${s.H}×${s.W} p${s.pad}`,
+        layer, shape: `${s.C}→${s.O} ${s.H}×${s.W} p${s.pad}`, algo: convAlgoFor(s),
         forward: rate(best(() => conv2dForward(e, x, w, b, y, s), reps)),
         backwardData: rate(best(() => conv2dBackwardData(e, y, w, dx, s), reps)),
         backwardWeight: rate(best(() => conv2dBackwardWeight(e, y, x, dw, db, s), reps)),

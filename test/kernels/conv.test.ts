@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, closeEngine } from '../../src/engine/node.js';
 import type { Engine, Variant } from '../../src/engine/wasm.js';
-import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convOutSize, type ConvShape } from '../../src/kernels/conv.js';
+import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convOutSize, winogradApplies, type ConvAlgo, type ConvShape } from '../../src/kernels/conv.js';
 import { convRefBwdData, convRefBwdWeight, convRefFwd, gemmRef } from '../../src/kernels/conv_ref.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -29,6 +29,14 @@ const SHAPES: Array<[string, ConvShape]> = [
   ['k=1×3 pad 1', shape(2, 4, 6, 5, 9, 1, 3, 1)],
   ['batch 1', shape(1, 7, 10, 10, 6, 3, 3, 1)],
   ['batch 129', shape(129, 2, 4, 5, 3, 3, 3, 1)],
+  // Winograd F(2×2,3×3) shapes: 1–7 tiles per row (partial vector groups of 1, 2, 3), tiny and
+  // odd channel counts, several images per group.
+  ['2×2 image, C=1 O=1', shape(3, 1, 2, 2, 1, 3, 3, 1)],
+  ['C=3 O=5, 6×10', shape(2, 3, 6, 10, 5, 3, 3, 1)],
+  ['C=6 O=9, 12×6', shape(7, 6, 12, 6, 9, 3, 3, 1)],
+  ['C=5 O=4, 4×16', shape(2, 5, 4, 16, 4, 3, 3, 1)],
+  ['batch 129, 4×4', shape(129, 4, 4, 4, 6, 3, 3, 1)],
+  ['batch 1, 28×28', shape(1, 7, 28, 28, 6, 3, 3, 1)],
 ];
 
 const GEMMS: Array<[number, number, number]> = [
@@ -63,7 +71,7 @@ function get(e: Engine, p: number, n: number): Float32Array {
   return e.floats(p, n).slice();
 }
 
-function checkConv(e: Engine, name: string, s: ConvShape, rng: Rng): void {
+function checkConv(e: Engine, name: string, s: ConvShape, rng: Rng, algo: ConvAlgo): void {
   const [OH, OW] = convOutSize(s);
   const nx = s.N * s.C * s.H * s.W, nw = s.O * s.C * s.KH * s.KW, ny = s.N * s.O * OH * OW;
   const x = random(rng, nx), w = random(rng, nw), b = random(rng, s.O), dy = random(rng, ny);
@@ -76,17 +84,18 @@ function checkConv(e: Engine, name: string, s: ConvShape, rng: Rng): void {
   convRefBwdData(want.dx, dy, w, s);
   convRefBwdWeight(want.dw, want.db, dy, x, s);
 
-  conv2dForward(e, px, pw, pb, py, s);
+  name = `${name} (${algo})`;
+  conv2dForward(e, px, pw, pb, py, s, algo);
   expectClose(get(e, py, ny), want.y, `${name} forward`);
-  conv2dForward(e, px, pw, 0, py, s);
+  conv2dForward(e, px, pw, 0, py, s, algo);
   convRefFwd(want.y, x, w, null, s);
   expectClose(get(e, py, ny), want.y, `${name} forward, no bias`);
-  conv2dBackwardData(e, pdy, pw, pdx, s);
+  conv2dBackwardData(e, pdy, pw, pdx, s, algo);
   expectClose(get(e, pdx, nx), want.dx, `${name} backward-data`);
-  conv2dBackwardWeight(e, pdy, px, pdw, pdb, s);
+  conv2dBackwardWeight(e, pdy, px, pdw, pdb, s, algo);
   expectClose(get(e, pdw, nw), want.dw, `${name} backward-weight dw`);
   expectClose(get(e, pdb, s.O), want.db, `${name} backward-weight db`);
-  conv2dBackwardWeight(e, pdy, px, pdw, 0, s);
+  conv2dBackwardWeight(e, pdy, px, pdw, 0, s, algo);
   expectClose(get(e, pdw, nw), want.dw, `${name} backward-weight, no db`);
   e.arena.release(mark);
 }
@@ -114,9 +123,20 @@ for (const variant of ['relaxed', 'simd'] as Variant[]) {
       const e = initEngine({ threads, variant });
       assert.equal(e.variant, variant);
       const rng = new Rng(threads * 7 + (variant === 'simd' ? 1 : 0));
-      for (const [name, s] of SHAPES) checkConv(e, name, s, rng);
+      for (const [name, s] of SHAPES) {
+        checkConv(e, name, s, rng, 'im2col');
+        if (winogradApplies(s)) checkConv(e, name, s, rng, 'winograd');
+      }
     });
   }
+  test(`Winograd is used only where it applies (${variant})`, () => {
+    assert.equal(winogradApplies(shape(1, 8, 28, 28, 16, 3, 3, 1)), true);
+    assert.equal(winogradApplies(shape(1, 8, 7, 7, 16, 3, 3, 1)), false); // odd size
+    assert.equal(winogradApplies(shape(1, 24, 8, 8, 16, 3, 3, 0)), false); // no padding
+    assert.equal(winogradApplies(shape(1, 8, 8, 8, 16, 5, 5, 2)), false); // 5×5
+    const e = initEngine({ threads: 1, variant });
+    assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 2, 7, 7, 2, 3, 3, 1), 'winograd'), /winograd: needs/);
+  });
   test(`gemm, gemm_nt, gemm_tn match the reference with tail sizes (${variant})`, () => {
     const e = initEngine({ threads: 1, variant });
     const rng = new Rng(99);
