@@ -71,12 +71,14 @@ export function bn_apply(x: usize, y: usize, scale: usize, shift: usize, N: i32,
 }
 
 /**
- * Backward of training-mode BatchNorm (optionally followed by ReLU, whose output y gives the mask).
- * x: (N,C,HW) input, y: output (read only when relu != 0), dy: upstream, dx: written.
- * mean, invstd, gamma: (C). dgamma, dbeta: (C) written (not accumulated).
- * dx = gamma*invstd/M * (M*g - sum(g) - xhat*sum(g*xhat)),  g = dy masked by y > 0.
+ * Backward of training-mode BatchNorm (optionally followed by ReLU).
+ * x: (N,C,HW) input, dy: upstream, dx: written. mean, invstd, gamma, scale, shift: (C).
+ * dgamma, dbeta: (C) written (not accumulated).
+ * dx = gamma*invstd/M * (M*g - sum(g) - xhat*sum(g*xhat)),  g = dy masked by ReLU's y > 0.
+ * The mask is recomputed from x with bn_apply's own arithmetic (x*scale + shift > 0, the same
+ * operations in the same order, so the same bits) instead of reading y: one array less per pass.
  */
-export function bn_bwd(x: usize, y: usize, dy: usize, dx: usize, mean: usize, invstd: usize, gamma: usize,
+export function bn_bwd(x: usize, dy: usize, dx: usize, mean: usize, invstd: usize, gamma: usize, scale: usize, shift: usize,
   dgamma: usize, dbeta: usize, N: i32, C: i32, HW: i32, c0: i32, c1: i32, relu: i32): void {
   const cnt = <f32>(<f64>N * <f64>HW);
   const zero = f32x4.splat(0);
@@ -84,6 +86,8 @@ export function bn_bwd(x: usize, y: usize, dy: usize, dx: usize, mean: usize, in
     const m = load<f32>(mean + (<usize>c << 2));
     const is = load<f32>(invstd + (<usize>c << 2));
     const mv = f32x4.splat(m);
+    const sa = load<f32>(scale + (<usize>c << 2)), sb = load<f32>(shift + (<usize>c << 2));
+    const sav = f32x4.splat(sa), sbv = f32x4.splat(sb);
     let sg: f64 = 0, sgx: f64 = 0;
     for (let n = 0; n < N; n++) {
       const off = (<usize>(n * C + c) * <usize>HW) << 2;
@@ -91,19 +95,21 @@ export function bn_bwd(x: usize, y: usize, dy: usize, dx: usize, mean: usize, in
       let i = 0;
       for (; i + 4 <= HW; i += 4) {
         const o = <usize>i << 2;
+        const xv = v128.load(x + off + o);
         let g = v128.load(dy + off + o);
-        if (relu) g = v128.and(g, f32x4.gt(v128.load(y + off + o), zero));
+        if (relu) g = v128.and(g, f32x4.gt(f32x4.add(f32x4.mul(xv, sav), sbv), zero));
         ag = f32x4.add(ag, g);
-        agx = f32x4.add(agx, f32x4.mul(g, f32x4.sub(v128.load(x + off + o), mv)));
+        agx = f32x4.add(agx, f32x4.mul(g, f32x4.sub(xv, mv)));
       }
       let s1 = <f64>(f32x4.extract_lane(ag, 0) + f32x4.extract_lane(ag, 1)) + <f64>(f32x4.extract_lane(ag, 2) + f32x4.extract_lane(ag, 3));
       let s2 = <f64>(f32x4.extract_lane(agx, 0) + f32x4.extract_lane(agx, 1)) + <f64>(f32x4.extract_lane(agx, 2) + f32x4.extract_lane(agx, 3));
       for (; i < HW; i++) {
         const o = <usize>i << 2;
+        const xs = load<f32>(x + off + o);
         let g = load<f32>(dy + off + o);
-        if (relu && load<f32>(y + off + o) <= 0) g = 0;
+        if (relu && !(xs * sa + sb > 0)) g = 0;
         s1 += <f64>g;
-        s2 += <f64>(g * (load<f32>(x + off + o) - m));
+        s2 += <f64>(g * (xs - m));
       }
       sg += s1;
       sgx += s2;
@@ -122,16 +128,18 @@ export function bn_bwd(x: usize, y: usize, dy: usize, dx: usize, mean: usize, in
       let i = 0;
       for (; i + 4 <= HW; i += 4) {
         const o = <usize>i << 2;
+        const xv = v128.load(x + off + o);
         let g = v128.load(dy + off + o);
-        if (relu) g = v128.and(g, f32x4.gt(v128.load(y + off + o), zero));
-        const xh = f32x4.mul(f32x4.sub(v128.load(x + off + o), mv), coef);
+        if (relu) g = v128.and(g, f32x4.gt(f32x4.add(f32x4.mul(xv, sav), sbv), zero));
+        const xh = f32x4.mul(f32x4.sub(xv, mv), coef);
         v128.store(dx + off + o, f32x4.mul(a, f32x4.sub(f32x4.sub(g, meanG), xh)));
       }
       for (; i < HW; i++) {
         const o = <usize>i << 2;
+        const xs = load<f32>(x + off + o);
         let g = load<f32>(dy + off + o);
-        if (relu && load<f32>(y + off + o) <= 0) g = 0;
-        const xh = (load<f32>(x + off + o) - m) * (is * dgam / cnt);
+        if (relu && !(xs * sa + sb > 0)) g = 0;
+        const xh = (xs - m) * (is * dgam / cnt);
         store<f32>(dx + off + o, k * (g - <f32>sg / cnt - xh));
       }
     }

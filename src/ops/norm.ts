@@ -57,7 +57,7 @@ export function batchNorm2d(x: Tensor, gamma: Tensor, beta: Tensor, runningMean:
       // One kernel gives dx, dγ and dβ: dx goes straight into x's gradient, or to scratch when x
       // needs none (the kernel must still run for dγ and dβ).
       const bwd = (dx: number) =>
-        runSplit(e, 'bn_bwd', C, x.size, (c0, c1) => [x.ptr, y.ptr, y.gradPtr, dx, mean.ptr, invstd.ptr, gamma.ptr, dg.ptr, db.ptr, N, C, HW, c0, c1, relu]);
+        runSplit(e, 'bn_bwd', C, x.size, (c0, c1) => [x.ptr, y.gradPtr, dx, mean.ptr, invstd.ptr, gamma.ptr, scale.ptr, shift.ptr, dg.ptr, db.ptr, N, C, HW, c0, c1, relu]);
       if (x.requiresGrad) gradInto(x, bwd);
       else bwd(e.arena.alloc(x.size));
     } else {
