@@ -1,8 +1,14 @@
-// The three passes of a 3×3, pad-1, stride-1 convolution on even-sized images through Winograd
-// F(2×2, 3×3) (transforms in winograd.ts). Same contract as conv.ts's exports: images [n0, n1),
-// per-thread scratch, backward-weight accumulates. src/kernels/conv.ts decides which path a layer
-// takes; conv.ts's im2col path covers every other shape.
+// The three passes of a 3×3, pad-1, stride-1 convolution through Winograd F(m×m, 3×3): m = 2
+// (winograd.ts, even-sized images) or m = 4 (winograd4.ts, any size). Same contract as conv.ts's
+// exports: images [n0, n1), per-thread scratch, backward-weight accumulates. src/kernels/conv.ts
+// decides which path and which m a layer takes; conv.ts's im2col path covers every other shape.
+// One group of images at a time (sized to stay in cache):
+//   forward:  copy/pad each image → input transform → P GEMMs v[p] (O,C) · u[p] (C,T) → output transform
+//   bwd data: the forward pass on dy with the kernel flipped and transposed (pad stays 1)
+//   bwd wt:   input transform of x, gradient transform of dy → macc[p] (O,C) += d[p] (O,T) · u[p]ᵀ,
+//             and Gᵀ macc G into dw once at the end.
 import { deinterleave, filterTransform, gradTransform, groupOf, inputTransform, outputTransform, span } from './winograd';
+import { deinterleave4, filterTransform4, gradTransform4, inputTransform4, outputTransform4, phaseRow, weightUntransform4 } from './winograd4';
 
 /** Row stride of the tile planes: tiles rounded up to the GEMM's 8-column panels. */
 // @ts-ignore: decorator
@@ -10,89 +16,134 @@ import { deinterleave, filterTransform, gradTransform, groupOf, inputTransform, 
   return (tiles + 7) & ~7;
 }
 
-/** Scratch of a forward pass (C → O channels): v (16,O,C), xp (C,H+2,W+2), u 16×(C,T), m 16×(O,T). */
-function fwdScratch(C: i32, H: i32, W: i32, O: i32): i32 {
-  const tiles = (H >> 1) * (W >> 1), T = rowStride(groupOf(C, O, tiles) * tiles);
-  return span(16 * O * C) + span(C * (H + 2) * (W + 2)) + 16 * span(C * T) + 16 * span(O * T);
+// @ts-ignore: decorator
+@inline function planesOf(m: i32): i32 {
+  return (m + 2) * (m + 2);
 }
 
-/** Scratch of the weight-gradient pass: macc (16,O,C), xp, dy copy (O,H,W), u 16×(C,T), d 16×(O,T). */
-function bwdWeightScratch(C: i32, H: i32, W: i32, O: i32): i32 {
-  const tiles = (H >> 1) * (W >> 1), T = rowStride(groupOf(C, O, tiles) * tiles);
-  return span(16 * O * C) + span(C * (H + 2) * (W + 2)) + span(O * H * W) + 16 * span(C * T) + 16 * span(O * T);
+/** Floats of one image's padded copy: (C, H+2, W+2) split even/odd, or (C, 4·th+2, phaseRow(tw)). */
+function paddedFloats(C: i32, H: i32, W: i32, m: i32): i32 {
+  if (m == 2) return C * (H + 2) * (W + 2);
+  return C * (4 * ((H + 3) >> 2) + 2) * phaseRow((W + 3) >> 2);
+}
+
+/** Floats of one image's dy copy for the weight gradient: (O, H, W), or (O, 4·th, phaseRow(tw)). */
+function gradFloats(O: i32, H: i32, W: i32, m: i32): i32 {
+  if (m == 2) return O * H * W;
+  return O * 4 * ((H + 3) >> 2) * phaseRow((W + 3) >> 2);
+}
+
+// @ts-ignore: decorator
+@inline function tilesOf(H: i32, W: i32, m: i32): i32 {
+  return ((H + m - 1) / m) * ((W + m - 1) / m);
+}
+
+/** Scratch of a forward pass (C → O channels): v (P,O,C), tmp, xp, u P×(C,T), m P×(O,T). */
+function fwdScratch(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
+  const P = planesOf(m), tiles = tilesOf(H, W, m), T = rowStride(groupOf(C, O, tiles, P) * tiles);
+  return span(P * O * C) + span(36 * 4) + span(paddedFloats(C, H, W, m)) + P * span(C * T) + P * span(O * T);
+}
+
+/** Scratch of the weight-gradient pass: macc (P,O,C), tmp, xp, dy copy, u P×(C,T), d P×(O,T). */
+function bwdWeightScratch(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
+  const P = planesOf(m), tiles = tilesOf(H, W, m), T = rowStride(groupOf(C, O, tiles, P) * tiles);
+  return span(P * O * C) + span(36 * 4) + span(paddedFloats(C, H, W, m)) + span(gradFloats(O, H, W, m)) + P * span(C * T) + P * span(O * T);
 }
 
 /** Floats of per-thread scratch that the three wino_* passes need for x (·,C,H,W) → y (·,O,H,W). */
-export function wino_scratch_floats(C: i32, H: i32, W: i32, O: i32): i32 {
-  return max(max(fwdScratch(C, H, W, O), fwdScratch(O, H, W, C)), bwdWeightScratch(C, H, W, O));
+export function wino_scratch_floats(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
+  return max(max(fwdScratch(C, H, W, O, m), fwdScratch(O, H, W, C, m)), bwdWeightScratch(C, H, W, O, m));
 }
 
 /**
  * y (N,O,H,W) = conv(x (N,C,H,W)) + b for images [n0, n1), with the kernel already transformed:
- * v (16, O, C). The scratch after v holds xp, u and m.
+ * v (P, O, C). The scratch after v holds tmp, xp, u and m.
  */
-function forward(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, scratch: usize): void {
-  const tiles = (H >> 1) * (W >> 1), G = groupOf(C, O, tiles), T = rowStride(G * tiles);
-  const xpF = C * (H + 2) * (W + 2);
-  const xp = scratch, u = xp + (<usize>span(xpF) << 2), m = u + (<usize>(16 * span(C * T)) << 2);
+function forward(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, mt: i32, scratch: usize): void {
+  const P = planesOf(mt), tiles = tilesOf(H, W, mt), G = groupOf(C, O, tiles, P), T = rowStride(G * tiles);
+  const th = (H + mt - 1) / mt, tw = (W + mt - 1) / mt, xpF = paddedFloats(C, H, W, mt);
+  const tmp = scratch, xp = tmp + (<usize>span(36 * 4) << 2);
+  const u = xp + (<usize>span(xpF) << 2), m = u + (<usize>(P * span(C * T)) << 2);
   const us = <usize>span(C * T) << 2, ms = <usize>span(O * T) << 2;
   memory.fill(xp, 0, <usize>span(xpF) << 2);
   const vs = O * C;
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * tiles;
     for (let t = 0; t < g; t++) {
-      deinterleave(xp, x + (<usize>((n + t) * C * H * W) << 2), C, H, W, 1);
-      inputTransform(xp, u, us, T, t * tiles, C, H, W);
+      const xn = x + (<usize>((n + t) * C * H * W) << 2);
+      if (mt == 2) {
+        deinterleave(xp, xn, C, H, W, 1);
+        inputTransform(xp, u, us, T, t * tiles, C, H, W);
+      } else {
+        deinterleave4(xp, xn, C, H, W, 4 * th + 2, tw, 1, tmp);
+        inputTransform4(xp, u, us, T, t * tiles, C, th, tw, tmp);
+      }
     }
     // Columns [L, rowStride(L)) hold stale values: they keep the GEMM on its 8-wide panels and
     // their results are never read.
-    for (let p = 0; p < 16; p++) {
+    for (let p = 0; p < P; p++) {
       gemmStrided(O, rowStride(L), C, v + (<usize>(p * vs) << 2), <usize>C << 2, 4, u + <usize>p * us, T, m + <usize>p * ms, T, 0);
     }
     for (let t = 0; t < g; t++) {
-      outputTransform(m, ms, T, t * tiles, y + (<usize>((n + t) * O * H * W) << 2), b, O, H, W);
+      const yn = y + (<usize>((n + t) * O * H * W) << 2);
+      if (mt == 2) outputTransform(m, ms, T, t * tiles, yn, b, O, H, W);
+      else outputTransform4(m, ms, T, t * tiles, yn, b, O, H, W, tmp);
     }
   }
 }
 
 /** y (N,O,H,W) = conv(x (N,C,H,W), w (O,C,3,3), pad 1) + b (O) (b == 0: no bias), images [n0, n1). */
-export function wino_fwd(x: usize, w: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, scratch: usize): void {
-  filterTransform(w, scratch, O, C, 0);
-  forward(x, scratch, b, y, n0, n1, C, H, W, O, scratch + (<usize>span(16 * O * C) << 2));
+export function wino_fwd(x: usize, w: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, m: i32, scratch: usize): void {
+  if (m == 2) filterTransform(w, scratch, O, C, 0);
+  else filterTransform4(w, scratch, O, C, 0);
+  forward(x, scratch, b, y, n0, n1, C, H, W, O, m, scratch + (<usize>span(planesOf(m) * O * C) << 2));
 }
 
 /** dx (N,C,H,W) = ∂/∂x of wino_fwd given dy (N,O,H,W), images [n0, n1), overwritten. */
-export function wino_bwd_data(dy: usize, w: usize, dx: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, scratch: usize): void {
-  filterTransform(w, scratch, O, C, 1); // v (16, C, O): flipped and transposed
-  forward(dy, scratch, 0, dx, n0, n1, O, H, W, C, scratch + (<usize>span(16 * O * C) << 2));
+export function wino_bwd_data(dy: usize, w: usize, dx: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, m: i32, scratch: usize): void {
+  // v (P, C, O): flipped and transposed
+  if (m == 2) filterTransform(w, scratch, O, C, 1);
+  else filterTransform4(w, scratch, O, C, 1);
+  forward(dy, scratch, 0, dx, n0, n1, O, H, W, C, m, scratch + (<usize>span(planesOf(m) * O * C) << 2));
 }
 
 /**
  * dw (O,C,3,3) += ∂/∂w and db (O) += Σ dy over images [n0, n1) and pixels (db == 0: skipped).
  * Accumulates, so each thread owns its dw/db and the caller sums them.
  */
-export function wino_bwd_weight(dy: usize, x: usize, dw: usize, db: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, scratch: usize): void {
-  const tiles = (H >> 1) * (W >> 1), G = groupOf(C, O, tiles), T = rowStride(G * tiles);
-  const xpF = C * (H + 2) * (W + 2), dyF = O * H * W;
-  const macc = scratch, xp = macc + (<usize>span(16 * O * C) << 2), dyp = xp + (<usize>span(xpF) << 2);
-  const u = dyp + (<usize>span(dyF) << 2), d = u + (<usize>(16 * span(C * T)) << 2);
-  const us = <usize>span(C * T) << 2, ds = <usize>span(O * T) << 2, vs = O * C;
-  memory.fill(macc, 0, <usize>(16 * vs) << 2);
+export function wino_bwd_weight(dy: usize, x: usize, dw: usize, db: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, mt: i32, scratch: usize): void {
+  const P = planesOf(mt), tiles = tilesOf(H, W, mt), G = groupOf(C, O, tiles, P), T = rowStride(G * tiles);
+  const th = (H + mt - 1) / mt, tw = (W + mt - 1) / mt;
+  const xpF = paddedFloats(C, H, W, mt), dyF = gradFloats(O, H, W, mt), vs = O * C;
+  const macc = scratch, tmp = macc + (<usize>span(P * vs) << 2), xp = tmp + (<usize>span(36 * 4) << 2);
+  const dyp = xp + (<usize>span(xpF) << 2), u = dyp + (<usize>span(dyF) << 2), d = u + (<usize>(P * span(C * T)) << 2);
+  const us = <usize>span(C * T) << 2, ds = <usize>span(O * T) << 2;
+  memory.fill(macc, 0, <usize>(P * vs) << 2);
   memory.fill(xp, 0, <usize>span(xpF) << 2);
+  memory.fill(dyp, 0, <usize>span(dyF) << 2);
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * tiles;
     for (let t = 0; t < g; t++) {
-      deinterleave(xp, x + (<usize>((n + t) * C * H * W) << 2), C, H, W, 1);
-      inputTransform(xp, u, us, T, t * tiles, C, H, W);
-      deinterleave(dyp, dy + (<usize>((n + t) * dyF) << 2), O, H, W, 0);
-      gradTransform(dyp, d, ds, T, t * tiles, O, H, W);
+      const xn = x + (<usize>((n + t) * C * H * W) << 2), dyn = dy + (<usize>((n + t) * O * H * W) << 2);
+      if (mt == 2) {
+        deinterleave(xp, xn, C, H, W, 1);
+        inputTransform(xp, u, us, T, t * tiles, C, H, W);
+        deinterleave(dyp, dyn, O, H, W, 0);
+        gradTransform(dyp, d, ds, T, t * tiles, O, H, W);
+      } else {
+        deinterleave4(xp, xn, C, H, W, 4 * th + 2, tw, 1, tmp);
+        inputTransform4(xp, u, us, T, t * tiles, C, th, tw, tmp);
+        deinterleave4(dyp, dyn, O, H, W, 4 * th, tw, 0, tmp);
+        gradTransform4(dyp, d, ds, T, t * tiles, O, th, tw, tmp);
+      }
     }
     // macc[p] (O, C) += d[p] (O, L) · u[p] (C, L)ᵀ: dot products along the L tiles (stale columns excluded).
-    for (let p = 0; p < 16; p++) {
+    for (let p = 0; p < P; p++) {
       gemmNTStrided(O, C, L, d + <usize>p * ds, T, u + <usize>p * us, T, macc + (<usize>(p * vs) << 2), C, 1);
     }
   }
-  weightUntransform(macc, dw, O, C);
+  if (mt == 2) weightUntransform(macc, dw, O, C);
+  else weightUntransform4(macc, dw, O, C);
   if (db) {
     for (let o = 0; o < O; o++) {
       let s: f32 = 0;
@@ -102,10 +153,10 @@ export function wino_bwd_weight(dy: usize, x: usize, dw: usize, db: usize, n0: i
   }
 }
 
-/** Gᵀ (3×4), row-major: the adjoint of the kernel transform G g Gᵀ. */
+/** Gᵀ (3×4) of F(2×2,3×3), row-major: the adjoint of the kernel transform G g Gᵀ. */
 const GT = memory.data<f32>([1, 0.5, 0.5, 0, 0, 0.5, -0.5, 0, 0, 0.5, 0.5, 1]);
 
-/** dw[o][c] (3×3) += Gᵀ m G with m[i][j] = macc[4i + j][o][c]. Scalar: O·C·144 multiplies per call. */
+/** dw[o][c] (3×3) += Gᵀ m G with m[i][j] = macc[4i + j][o][c] (F(2×2,3×3)). */
 function weightUntransform(macc: usize, dw: usize, O: i32, C: i32): void {
   const plane = <usize>(O * C) << 2;
   for (let oc = 0; oc < O * C; oc++) {

@@ -20,15 +20,15 @@
   return (floats + 4 + 15) & ~15;
 }
 
-/** Images per group: the 16 planes of both GEMM operands (C + O rows) within ~1 MB. Measured on
- * conv2–conv4: 0.25 and 0.5 MB made the weight gradient 10–20% slower, 2 MB was no faster. */
-export function groupOf(C: i32, O: i32, tiles: i32): i32 {
-  return max(1, (256 * 1024) / (16 * (C + O) * tiles));
+/** Images per group: the planes (16 or 36) of both GEMM operands (C + O rows) within ~1 MB.
+ * Measured on conv2–conv4: 0.25 and 0.5 MB made the weight gradient 10–20% slower, 2 MB no faster. */
+export function groupOf(C: i32, O: i32, tiles: i32, planes: i32): i32 {
+  return max(1, (256 * 1024) / (planes * (C + O) * tiles));
 }
 
 /** Stores the first n (1–4) lanes of v at p. */
 // @ts-ignore: decorator
-@inline function storeN(p: usize, v: v128, n: i32): void {
+@inline export function storeN(p: usize, v: v128, n: i32): void {
   if (n >= 4) v128.store(p, v);
   else if (n == 3) { v128.store64_lane(p, v, 0); v128.store32_lane(p, v, 2, 8); }
   else if (n == 2) v128.store64_lane(p, v, 0);

@@ -14,7 +14,7 @@ import { Tensor } from '../tensor/tensor.js';
 export interface LayerRate {
   layer: string;
   shape: string; // "C→O H×W pN"
-  algo: 'winograd' | 'im2col'; // what the training step uses for this layer
+  algo: 'winograd2' | 'winograd4' | 'im2col'; // what the training step uses for this layer
   forward: number; // GFLOP/s
   backwardData: number;
   backwardWeight: number;

@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, closeEngine } from '../../src/engine/node.js';
 import type { Engine, Variant } from '../../src/engine/wasm.js';
-import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convOutSize, winogradApplies, type ConvAlgo, type ConvShape } from '../../src/kernels/conv.js';
+import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convOutSize, convAlgoFor, winogradApplies, type ConvAlgo, type ConvShape } from '../../src/kernels/conv.js';
 import { convRefBwdData, convRefBwdWeight, convRefFwd, gemmRef } from '../../src/kernels/conv_ref.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -37,6 +37,9 @@ const SHAPES: Array<[string, ConvShape]> = [
   ['C=5 O=4, 4×16', shape(2, 5, 4, 16, 4, 3, 3, 1)],
   ['batch 129, 4×4', shape(129, 4, 4, 4, 6, 3, 3, 1)],
   ['batch 1, 28×28', shape(1, 7, 28, 28, 6, 3, 3, 1)],
+  ['C=4 O=6, 14×14 (F(4×4) crops)', shape(3, 4, 14, 14, 6, 3, 3, 1)],
+  ['C=3 O=2, 5×9 (odd)', shape(2, 3, 5, 9, 2, 3, 3, 1)],
+  ['C=5 O=3, 20×3', shape(2, 5, 20, 3, 3, 3, 3, 1)],
 ];
 
 const GEMMS: Array<[number, number, number]> = [
@@ -125,17 +128,25 @@ for (const variant of ['relaxed', 'simd'] as Variant[]) {
       const rng = new Rng(threads * 7 + (variant === 'simd' ? 1 : 0));
       for (const [name, s] of SHAPES) {
         checkConv(e, name, s, rng, 'im2col');
-        if (winogradApplies(s)) checkConv(e, name, s, rng, 'winograd');
+        if (winogradApplies(s, 2)) checkConv(e, name, s, rng, 'winograd2');
+        if (winogradApplies(s, 4)) checkConv(e, name, s, rng, 'winograd4');
       }
     });
   }
   test(`Winograd is used only where it applies (${variant})`, () => {
-    assert.equal(winogradApplies(shape(1, 8, 28, 28, 16, 3, 3, 1)), true);
-    assert.equal(winogradApplies(shape(1, 8, 7, 7, 16, 3, 3, 1)), false); // odd size
-    assert.equal(winogradApplies(shape(1, 24, 8, 8, 16, 3, 3, 0)), false); // no padding
-    assert.equal(winogradApplies(shape(1, 8, 8, 8, 16, 5, 5, 2)), false); // 5×5
+    assert.equal(winogradApplies(shape(1, 8, 28, 28, 16, 3, 3, 1), 2), true);
+    assert.equal(winogradApplies(shape(1, 8, 7, 7, 16, 3, 3, 1), 2), false); // odd size
+    assert.equal(winogradApplies(shape(1, 8, 7, 7, 16, 3, 3, 1), 4), true); // F(4×4) crops
+    assert.equal(winogradApplies(shape(1, 24, 8, 8, 16, 3, 3, 0), 4), false); // no padding
+    assert.equal(winogradApplies(shape(1, 8, 8, 8, 16, 5, 5, 2), 4), false); // 5×5
+    assert.equal(convAlgoFor(shape(128, 1, 28, 28, 8, 3, 3, 1)), 'im2col'); // one input channel
+    assert.equal(convAlgoFor(shape(128, 24, 7, 7, 16, 3, 3, 0)), 'im2col');
+    assert.equal(convAlgoFor(shape(128, 8, 28, 28, 16, 3, 3, 1)), 'winograd4');
+    assert.equal(convAlgoFor(shape(128, 32, 14, 14, 24, 3, 3, 1)), 'winograd4');
+    assert.equal(convAlgoFor(shape(128, 32, 6, 6, 24, 3, 3, 1)), 'winograd2'); // 8×8 of F(4×4) tiles for 6×6
+    assert.equal(convAlgoFor(shape(128, 32, 7, 7, 24, 3, 3, 1)), 'winograd4'); // odd: F(2×2) does not apply
     const e = initEngine({ threads: 1, variant });
-    assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 2, 7, 7, 2, 3, 3, 1), 'winograd'), /winograd: needs/);
+    assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 2, 7, 7, 2, 3, 3, 1), 'winograd2'), /winograd2: needs/);
   });
   test(`gemm, gemm_nt, gemm_tn match the reference with tail sizes (${variant})`, () => {
     const e = initEngine({ threads: 1, variant });

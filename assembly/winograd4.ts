@@ -1,0 +1,246 @@
+// Winograd F(4×4, 3×3) transforms: 6×6 input tiles, 36 planes, 2.25 multiplies per output and
+// channel pair where F(2×2, 3×3) (winograd.ts) needs 4 and the direct convolution 9. Same plane
+// layout and tile order as winograd.ts (tile t = image·th·tw + ty·tw + tx, plane = 6·row + column).
+// Sizes need not be multiples of 4: tiles past the image read zeros, their outputs are cropped.
+// Vectorised over 4 horizontally adjacent tiles, whose columns are strided by 4, so images are first
+// copied into buffers whose rows are split into 4 phases (columns ≡ 0, 1, 2, 3 mod 4): column 4tx+k
+// of 4 tiles is then the vector at phase k%4, index tx + k/4. Each 2-D transform is two 1-D passes
+// through `tmp` (36 vectors of per-thread scratch): along the columns of each row, then the rows.
+// Matrices (Lavin & Gray 2016; checked in numpy against the direct convolution):
+//   Bᵀ = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+//   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
+//   Aᵀ = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+import { storeN } from './winograd';
+
+/** G (6×3), row-major. */
+const G4 = memory.data<f32>([
+  0.25, 0, 0,
+  -1.0 / 6, -1.0 / 6, -1.0 / 6,
+  -1.0 / 6, 1.0 / 6, -1.0 / 6,
+  1.0 / 24, 1.0 / 12, 1.0 / 6,
+  1.0 / 24, -1.0 / 12, 1.0 / 6,
+  0, 0, 1,
+]);
+
+/** Floats per row of a phase-split buffer with tw tiles: 4 phases of tw + 1 (one tile's overhang). */
+// @ts-ignore: decorator
+@inline export function phaseRow(tw: i32): i32 {
+  return 4 * (tw + 1);
+}
+
+/**
+ * x (C,H,W) into xq (C, rows, phaseRow(tw)) at padded offset (p, p): padded column q goes to phase
+ * q % 4, index q / 4. The caller zeroes xq once (borders, and the overhang past the image).
+ * 16 source columns at a time: a 4×4 lane transpose gives each phase 4 consecutive values. Loads may
+ * run past a row into the next ones of the same image; the image's last columns go through `tmp`
+ * (16 floats) so that nothing past x is read.
+ */
+export function deinterleave4(xq: usize, x: usize, C: i32, H: i32, W: i32, rows: i32, tw: i32, p: i32, tmp: usize): void {
+  const S = tw + 1, L = phaseRow(tw), total = C * H * W;
+  for (let c = 0; c < C; c++) {
+    for (let iy = 0; iy < H; iy++) {
+      const at = (c * H + iy) * W;
+      const row = xq + (<usize>((c * rows + iy + p) * L) << 2);
+      for (let j = 0; j < W; j += 16) {
+        const left = W - j;
+        let s = x + (<usize>(at + j) << 2);
+        if (at + j + 16 > total) {
+          for (let k = 0; k < left; k++) store<f32>(tmp + (<usize>k << 2), load<f32>(s + (<usize>k << 2)));
+          s = tmp;
+        }
+        const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32), v3 = v128.load(s, 48);
+        const a0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), a1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+        const a2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7), a3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+        // t_k = source columns j+k, j+k+4, j+k+8, j+k+12: padded columns q, q+4, ... with q = j+k+p.
+        phaseStore(row, S, j + p, v128.shuffle<f32>(a0, a1, 0, 1, 4, 5), left);
+        if (left > 1) phaseStore(row, S, j + 1 + p, v128.shuffle<f32>(a0, a1, 2, 3, 6, 7), left - 1);
+        if (left > 2) phaseStore(row, S, j + 2 + p, v128.shuffle<f32>(a2, a3, 0, 1, 4, 5), left - 2);
+        if (left > 3) phaseStore(row, S, j + 3 + p, v128.shuffle<f32>(a2, a3, 2, 3, 6, 7), left - 3);
+      }
+    }
+  }
+}
+
+/** Padded columns q, q+4, q+8, q+12 (of which `left` - 4i > 0 exist) into phase q % 4 of a row. */
+// @ts-ignore: decorator
+@inline function phaseStore(row: usize, S: i32, q: i32, v: v128, left: i32): void {
+  storeN(row + (<usize>((q & 3) * S + (q >> 2)) << 2), v, min(4, (left + 3) >> 2));
+}
+
+/** Bᵀ·(d0..d5) into 6 vectors at dst + k·stride (first n lanes). */
+// @ts-ignore: decorator
+@inline function bt6(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, dst: usize, stride: usize, n: i32): void {
+  const f4 = f32x4.splat(4), f5 = f32x4.splat(5), f2 = f32x4.splat(2);
+  const a = f32x4.sub(d4, f32x4.mul(f4, d2)), b = f32x4.sub(f32x4.mul(f4, d1), d3);
+  const c = f32x4.sub(d4, d2), e = f32x4.mul(f2, f32x4.sub(d3, d1));
+  storeN(dst, f32x4.add(f32x4.sub(f32x4.mul(f4, d0), f32x4.mul(f5, d2)), d4), n);
+  storeN(dst + stride, f32x4.sub(a, b), n);
+  storeN(dst + 2 * stride, f32x4.add(a, b), n);
+  storeN(dst + 3 * stride, f32x4.add(c, e), n);
+  storeN(dst + 4 * stride, f32x4.sub(c, e), n);
+  storeN(dst + 5 * stride, f32x4.add(f32x4.sub(f32x4.mul(f4, d1), f32x4.mul(f5, d3)), d5), n);
+}
+
+/**
+ * Bᵀ d B of every 6×6 tile of one phase-split, 1-padded image xq (C, 4·th + 2, phaseRow(tw)) into
+ * planes u (36 × (C, T), plane stride ps bytes) at tile columns [t0, t0 + th·tw).
+ */
+export function inputTransform4(xq: usize, u: usize, ps: usize, T: i32, t0: i32, C: i32, th: i32, tw: i32, tmp: usize): void {
+  const S = <usize>(tw + 1) << 2, rowB = <usize>phaseRow(tw) << 2, rows = 4 * th + 2;
+  for (let c = 0; c < C; c++) {
+    for (let ty = 0; ty < th; ty++) {
+      const r0 = xq + (<usize>((c * rows + 4 * ty) * phaseRow(tw)) << 2);
+      for (let tx = 0; tx < tw; tx += 4) {
+        let r = r0 + (<usize>tx << 2);
+        for (let i = 0; i < 6; i++) {
+          bt6(v128.load(r), v128.load(r + S), v128.load(r + 2 * S), v128.load(r + 3 * S), v128.load(r, 4), v128.load(r + S, 4),
+            tmp + (<usize>(6 * i) << 4), 16, 4);
+          r += rowB;
+        }
+        const n = min(4, tw - tx);
+        const dst = u + (<usize>(c * T + t0 + ty * tw + tx) << 2);
+        for (let j = 0; j < 6; j++) {
+          const q = tmp + (<usize>j << 4);
+          bt6(v128.load(q), v128.load(q, 96), v128.load(q, 192), v128.load(q, 288), v128.load(q, 384), v128.load(q, 480),
+            dst + <usize>j * ps, 6 * ps, n);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * y (O,H,W) of one image = Aᵀ m A + bias from planes m (36 × (O, T), plane stride ps bytes), tile
+ * columns [t0, t0 + th·tw), cropped to H×W. b == 0: no bias.
+ */
+export function outputTransform4(m: usize, ps: usize, T: i32, t0: i32, y: usize, b: usize, O: i32, H: i32, W: i32, tmp: usize): void {
+  const th = (H + 3) >> 2, tw = (W + 3) >> 2;
+  const f2 = f32x4.splat(2), f4 = f32x4.splat(4), f8 = f32x4.splat(8);
+  for (let o = 0; o < O; o++) {
+    const bias = f32x4.splat(b ? load<f32>(b + (<usize>o << 2)) : 0);
+    for (let ty = 0; ty < th; ty++) {
+      for (let tx = 0; tx < tw; tx += 4) {
+        // Rows (Aᵀ·) of each column j into tmp[r][j], r < 4.
+        const src = m + (<usize>(o * T + t0 + ty * tw + tx) << 2);
+        for (let j = 0; j < 6; j++) {
+          const q = src + <usize>j * ps, s6 = ps * 6;
+          const m0 = v128.load(q), m1 = v128.load(q + s6), m2 = v128.load(q + 2 * s6);
+          const m3 = v128.load(q + 3 * s6), m4 = v128.load(q + 4 * s6), m5 = v128.load(q + 5 * s6);
+          const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2), s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
+          const t = tmp + (<usize>j << 4);
+          v128.store(t, f32x4.add(f32x4.add(m0, s12), s34));
+          v128.store(t, f32x4.add(d12, f32x4.mul(f2, d34)), 96);
+          v128.store(t, f32x4.add(s12, f32x4.mul(f4, s34)), 192);
+          v128.store(t, f32x4.add(f32x4.add(d12, f32x4.mul(f8, d34)), m5), 288);
+        }
+        // Columns (·A) of each row r, then the 4 tiles' rows side by side: a 4×4 lane transpose.
+        for (let r = 0; r < 4; r++) {
+          const iy = 4 * ty + r;
+          if (iy >= H) break;
+          const q = tmp + <usize>(96 * r);
+          const m0 = v128.load(q), m1 = v128.load(q, 16), m2 = v128.load(q, 32);
+          const m3 = v128.load(q, 48), m4 = v128.load(q, 64), m5 = v128.load(q, 80);
+          const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2), s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
+          const y0 = f32x4.add(f32x4.add(f32x4.add(m0, s12), s34), bias);
+          const y1 = f32x4.add(f32x4.add(d12, f32x4.mul(f2, d34)), bias);
+          const y2 = f32x4.add(f32x4.add(s12, f32x4.mul(f4, s34)), bias);
+          const y3 = f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f8, d34)), m5), bias);
+          const a0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5), a1 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
+          const a2 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7), a3 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
+          const row = y + (<usize>((o * H + iy) * W + 4 * tx) << 2);
+          const left = W - 4 * tx; // valid columns from this group's first tile on
+          storeN(row, v128.shuffle<f32>(a0, a1, 0, 1, 4, 5), min(4, left));
+          if (left > 4) storeN(row + 16, v128.shuffle<f32>(a0, a1, 2, 3, 6, 7), min(4, left - 4));
+          if (left > 8) storeN(row + 32, v128.shuffle<f32>(a2, a3, 0, 1, 4, 5), min(4, left - 8));
+          if (left > 12) storeN(row + 48, v128.shuffle<f32>(a2, a3, 2, 3, 6, 7), min(4, left - 12));
+        }
+      }
+    }
+  }
+}
+
+/** A·(y0..y3) into 6 vectors at dst + k·stride (first n lanes). */
+// @ts-ignore: decorator
+@inline function a6(y0: v128, y1: v128, y2: v128, y3: v128, dst: usize, stride: usize, n: i32): void {
+  const e = f32x4.add(y0, y2), od = f32x4.add(y1, y3);
+  const e2 = f32x4.add(y0, f32x4.mul(f32x4.splat(4), y2));
+  const o2 = f32x4.add(f32x4.mul(f32x4.splat(2), y1), f32x4.mul(f32x4.splat(8), y3));
+  storeN(dst, y0, n);
+  storeN(dst + stride, f32x4.add(e, od), n);
+  storeN(dst + 2 * stride, f32x4.sub(e, od), n);
+  storeN(dst + 3 * stride, f32x4.add(e2, o2), n);
+  storeN(dst + 4 * stride, f32x4.sub(e2, o2), n);
+  storeN(dst + 5 * stride, y3, n);
+}
+
+/**
+ * A dy Aᵀ of every 4×4 block of one image's dy, phase-split (O, 4·th, phaseRow(tw)) with zeros past
+ * the image, into planes d (36 × (O, T), plane stride ps bytes) at tile columns [t0, t0 + th·tw).
+ */
+export function gradTransform4(dyq: usize, d: usize, ps: usize, T: i32, t0: i32, O: i32, th: i32, tw: i32, tmp: usize): void {
+  const S = <usize>(tw + 1) << 2, rowB = <usize>phaseRow(tw) << 2;
+  for (let o = 0; o < O; o++) {
+    for (let ty = 0; ty < th; ty++) {
+      const r0 = dyq + (<usize>((o * 4 * th + 4 * ty) * phaseRow(tw)) << 2);
+      for (let tx = 0; tx < tw; tx += 4) {
+        let r = r0 + (<usize>tx << 2);
+        for (let i = 0; i < 4; i++) {
+          a6(v128.load(r), v128.load(r + S), v128.load(r + 2 * S), v128.load(r + 3 * S), tmp + (<usize>(6 * i) << 4), 16, 4);
+          r += rowB;
+        }
+        const n = min(4, tw - tx);
+        const dst = d + (<usize>(o * T + t0 + ty * tw + tx) << 2);
+        for (let j = 0; j < 6; j++) {
+          const q = tmp + (<usize>j << 4);
+          a6(v128.load(q), v128.load(q, 96), v128.load(q, 192), v128.load(q, 288), dst + <usize>j * ps, 6 * ps, n);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * v[p] (rows, cols) = (G g Gᵀ)[p] for every 3×3 kernel of w (O,C,3,3): v[p][o][c] from w[o][c], or,
+ * when flip != 0 (backward data), v[p][c][o] from w[o][c] rotated by 180°.
+ */
+export function filterTransform4(w: usize, v: usize, O: i32, C: i32, flip: i32): void {
+  const plane = <usize>(O * C) << 2;
+  for (let o = 0; o < O; o++) {
+    for (let c = 0; c < C; c++) {
+      const g = w + (<usize>((o * C + c) * 9) << 2);
+      const at = v + (<usize>(flip ? c * O + o : o * C + c) << 2);
+      for (let i = 0; i < 6; i++) {
+        for (let j = 0; j < 6; j++) {
+          let acc: f32 = 0;
+          for (let a = 0; a < 3; a++) {
+            for (let b = 0; b < 3; b++) {
+              const k = flip ? 8 - (3 * a + b) : 3 * a + b;
+              acc += load<f32>(G4 + (<usize>(3 * i + a) << 2)) * load<f32>(g + (<usize>k << 2)) * load<f32>(G4 + (<usize>(3 * j + b) << 2));
+            }
+          }
+          store<f32>(at + <usize>(6 * i + j) * plane, acc);
+        }
+      }
+    }
+  }
+}
+
+/** dw[o][c] (3×3) += Gᵀ m G with m[i][j] = macc[6i + j][o][c]. */
+export function weightUntransform4(macc: usize, dw: usize, O: i32, C: i32): void {
+  const plane = <usize>(O * C) << 2;
+  for (let oc = 0; oc < O * C; oc++) {
+    const src = macc + (<usize>oc << 2), dst = dw + (<usize>(oc * 9) << 2);
+    for (let a = 0; a < 3; a++) {
+      for (let b = 0; b < 3; b++) {
+        let acc: f32 = 0;
+        for (let i = 0; i < 6; i++) {
+          const gi = load<f32>(G4 + (<usize>(3 * i + a) << 2));
+          if (gi == 0) continue;
+          for (let j = 0; j < 6; j++) acc += gi * load<f32>(src + <usize>(6 * i + j) * plane) * load<f32>(G4 + (<usize>(3 * j + b) << 2));
+        }
+        const q = dst + (<usize>(3 * a + b) << 2);
+        store<f32>(q, load<f32>(q) + acc);
+      }
+    }
+  }
+}
