@@ -21,6 +21,7 @@ const SPECS: FlagSpec[] = [
   { name: 'weight-decay', type: 'number', default: R.weightDecay, min: 0, max: 1, help: 'weight decay' },
   { name: 'dropout', type: 'number', default: R.dropout, min: 0, max: 0.95, help: 'dropout probability' },
   { name: 'label-smoothing', type: 'number', default: R.labelSmoothing, min: 0, max: 0.5, help: 'label smoothing' },
+  { name: 'bn-recalibrate', type: 'number', default: R.bnRecalibrate, min: 0, help: 'training images that re-estimate BatchNorm statistics before each evaluation (0: momentum averages)' },
   { name: 'rotate', type: 'number', default: R.rotateDeg, min: 0, max: 180, help: 'random rotation ± degrees' },
   { name: 'jitter', type: 'number', default: R.brightness, min: 0, max: 1, help: 'brightness and contrast jitter ±' },
   { name: 'seed', type: 'int', default: 1, min: 0, max: 2 ** 32 - 1, help: 'random seed (weights, shuffling, augmentation, dropout)' },
@@ -52,6 +53,7 @@ function recipeFrom(f: Record<string, unknown>): Recipe {
     rotateDeg: f.rotate as number,
     brightness: f.jitter as number,
     contrast: f.jitter as number,
+    bnRecalibrate: f['bn-recalibrate'] as number,
   };
 }
 

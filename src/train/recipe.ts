@@ -27,6 +27,12 @@ export interface Recipe {
   rotateDeg: number;
   brightness: number;
   contrast: number;
+  /**
+   * Training images (whole batches, un-augmented, dropout off) over which BatchNorm's running
+   * statistics are re-estimated before each evaluation (train/precise-bn.ts); 0 keeps PyTorch's
+   * momentum averages. Never changes the weights.
+   */
+  bnRecalibrate: number;
 }
 
 export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
@@ -47,6 +53,7 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   rotateDeg: 7,
   brightness: 0.1,
   contrast: 0.1,
+  bnRecalibrate: 10240,
 });
 
 /** Evaluation batch: activations are ~240 KB per image, so 250 keeps the arena near 60 MB. */

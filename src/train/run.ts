@@ -13,6 +13,7 @@ import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint } from './checkpoint.js
 import { metricsCsv, type EpochRecord } from './metrics.js';
 import { curvesSvg } from './plot.js';
 import type { Recipe } from './recipe.js';
+import { recalibrateBatchNorm } from './precise-bn.js';
 import { evaluate, makeTrainer, trainEpoch, type Progress, type Trainer } from './trainer.js';
 
 export interface RunOptions {
@@ -53,7 +54,8 @@ export function runTraining(opts: RunOptions): RunResult {
     const cfgFile = path.join(o.resume, 'config.json');
     const cfg = JSON.parse(readFileSync(cfgFile, 'utf8')) as RunConfig;
     if (!cfg.recipe || cfg.seed === undefined || !cfg.options) throw new UserError(`${cfgFile}: not a tiny-mnist run configuration`);
-    o = { ...o, recipe: cfg.recipe, seed: cfg.seed, ...cfg.options, out: o.resume };
+    // Runs recorded before bnRecalibrate existed evaluated with momentum statistics.
+    o = { ...o, recipe: { ...cfg.recipe, bnRecalibrate: cfg.recipe.bnRecalibrate ?? 0 }, seed: cfg.seed, ...cfg.options, out: o.resume };
   }
   initEngine({ threads: o.threads });
   const dataset = loadIdxDataset(o.dataDir, { limitTrain: o.limitTrain, limitTest: o.limitTest });
@@ -74,6 +76,7 @@ export function runTraining(opts: RunOptions): RunResult {
   for (let epoch = startEpoch; epoch <= recipe.epochs; epoch++) {
     const t0 = performance.now();
     const tr = trainEpoch(trainer, dataset.train, o.onProgress);
+    recalibrateBatchNorm(trainer.model, dataset.train, recipe.bnRecalibrate, recipe.batchSize);
     const te = evaluate(trainer.model, dataset.test);
     const rec: EpochRecord = {
       epoch, loss: tr.loss, trainAcc: tr.accuracy, testLoss: te.loss, testAcc: te.accuracy,
