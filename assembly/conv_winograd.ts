@@ -7,8 +7,9 @@
 //   bwd data: the forward pass on dy with the kernel flipped and transposed (pad stays 1)
 //   bwd wt:   input transform of x, gradient transform of dy → macc[p] (O,C) += d[p] (O,T) · u[p]ᵀ,
 //             and Gᵀ macc G into dw once at the end.
-import { deinterleave, filterTransform, gradTransform, groupOf, inputTransform, outputTransform, span } from './winograd';
-import { deinterleave4, filterTransform4, gradTransform4, inputTransform4, outputTransform4, phaseRow, weightUntransform4 } from './winograd4';
+import { deinterleave, gradTransform, groupOf, inputTransform, outputTransform, span } from './winograd';
+import { deinterleave4, gradTransform4, inputTransform4, outputTransform4, phaseRow } from './winograd4';
+import { filterTransform, weightUntransform } from './winograd_kernel';
 
 /** Row stride of the tile planes: tiles rounded up to the GEMM's 8-column panels. */
 // @ts-ignore: decorator
@@ -94,16 +95,14 @@ function forward(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i32, C: i3
 
 /** y (N,O,H,W) = conv(x (N,C,H,W), w (O,C,3,3), pad 1) + b (O) (b == 0: no bias), images [n0, n1). */
 export function wino_fwd(x: usize, w: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, m: i32, scratch: usize): void {
-  if (m == 2) filterTransform(w, scratch, O, C, 0);
-  else filterTransform4(w, scratch, O, C, 0);
+  filterTransform(w, scratch, O, C, 0, m);
   forward(x, scratch, b, y, n0, n1, C, H, W, O, m, scratch + (<usize>span(planesOf(m) * O * C) << 2));
 }
 
 /** dx (N,C,H,W) = ∂/∂x of wino_fwd given dy (N,O,H,W), images [n0, n1), overwritten. */
 export function wino_bwd_data(dy: usize, w: usize, dx: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, m: i32, scratch: usize): void {
   // v (P, C, O): flipped and transposed
-  if (m == 2) filterTransform(w, scratch, O, C, 1);
-  else filterTransform4(w, scratch, O, C, 1);
+  filterTransform(w, scratch, O, C, 1, m);
   forward(dy, scratch, 0, dx, n0, n1, O, H, W, C, m, scratch + (<usize>span(planesOf(m) * O * C) << 2));
 }
 
@@ -142,38 +141,12 @@ export function wino_bwd_weight(dy: usize, x: usize, dw: usize, db: usize, n0: i
       gemmNTStrided(O, C, L, d + <usize>p * ds, T, u + <usize>p * us, T, macc + (<usize>(p * vs) << 2), C, 1);
     }
   }
-  if (mt == 2) weightUntransform(macc, dw, O, C);
-  else weightUntransform4(macc, dw, O, C);
+  weightUntransform(macc, dw, O, C, mt);
   if (db) {
     for (let o = 0; o < O; o++) {
       let s: f32 = 0;
       for (let n = n0; n < n1; n++) s += rowSum(dy + (<usize>((n * O + o) * H * W) << 2), H * W);
       store<f32>(db + (<usize>o << 2), load<f32>(db + (<usize>o << 2)) + s);
-    }
-  }
-}
-
-/** Gᵀ (3×4) of F(2×2,3×3), row-major: the adjoint of the kernel transform G g Gᵀ. */
-const GT = memory.data<f32>([1, 0.5, 0.5, 0, 0, 0.5, -0.5, 0, 0, 0.5, 0.5, 1]);
-
-/** dw[o][c] (3×3) += Gᵀ m G with m[i][j] = macc[4i + j][o][c] (F(2×2,3×3)). */
-function weightUntransform(macc: usize, dw: usize, O: i32, C: i32): void {
-  const plane = <usize>(O * C) << 2;
-  for (let oc = 0; oc < O * C; oc++) {
-    const src = macc + (<usize>oc << 2), dst = dw + (<usize>(oc * 9) << 2);
-    for (let r = 0; r < 3; r++) {
-      for (let s = 0; s < 3; s++) {
-        let acc: f32 = 0;
-        for (let i = 0; i < 4; i++) {
-          const gi = load<f32>(GT + (<usize>(r * 4 + i) << 2));
-          if (gi == 0) continue;
-          for (let j = 0; j < 4; j++) {
-            acc += gi * load<f32>(src + <usize>(4 * i + j) * plane) * load<f32>(GT + (<usize>(s * 4 + j) << 2));
-          }
-        }
-        const q = dst + (<usize>(r * 3 + s) << 2);
-        store<f32>(q, load<f32>(q) + acc);
-      }
     }
   }
 }

@@ -12,16 +12,6 @@
 //   Aᵀ = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 import { storeN } from './winograd';
 
-/** G (6×3), row-major. */
-const G4 = memory.data<f32>([
-  0.25, 0, 0,
-  -1.0 / 6, -1.0 / 6, -1.0 / 6,
-  -1.0 / 6, 1.0 / 6, -1.0 / 6,
-  1.0 / 24, 1.0 / 12, 1.0 / 6,
-  1.0 / 24, -1.0 / 12, 1.0 / 6,
-  0, 0, 1,
-]);
-
 /** Floats per row of a phase-split buffer with tw tiles: 4 phases of tw + 1 (one tile's overhang). */
 // @ts-ignore: decorator
 @inline export function phaseRow(tw: i32): i32 {
@@ -194,52 +184,6 @@ export function gradTransform4(dyq: usize, d: usize, ps: usize, T: i32, t0: i32,
           const q = tmp + (<usize>j << 4);
           a6(v128.load(q), v128.load(q, 96), v128.load(q, 192), v128.load(q, 288), dst + <usize>j * ps, 6 * ps, n);
         }
-      }
-    }
-  }
-}
-
-/**
- * v[p] (rows, cols) = (G g Gᵀ)[p] for every 3×3 kernel of w (O,C,3,3): v[p][o][c] from w[o][c], or,
- * when flip != 0 (backward data), v[p][c][o] from w[o][c] rotated by 180°.
- */
-export function filterTransform4(w: usize, v: usize, O: i32, C: i32, flip: i32): void {
-  const plane = <usize>(O * C) << 2;
-  for (let o = 0; o < O; o++) {
-    for (let c = 0; c < C; c++) {
-      const g = w + (<usize>((o * C + c) * 9) << 2);
-      const at = v + (<usize>(flip ? c * O + o : o * C + c) << 2);
-      for (let i = 0; i < 6; i++) {
-        for (let j = 0; j < 6; j++) {
-          let acc: f32 = 0;
-          for (let a = 0; a < 3; a++) {
-            for (let b = 0; b < 3; b++) {
-              const k = flip ? 8 - (3 * a + b) : 3 * a + b;
-              acc += load<f32>(G4 + (<usize>(3 * i + a) << 2)) * load<f32>(g + (<usize>k << 2)) * load<f32>(G4 + (<usize>(3 * j + b) << 2));
-            }
-          }
-          store<f32>(at + <usize>(6 * i + j) * plane, acc);
-        }
-      }
-    }
-  }
-}
-
-/** dw[o][c] (3×3) += Gᵀ m G with m[i][j] = macc[6i + j][o][c]. */
-export function weightUntransform4(macc: usize, dw: usize, O: i32, C: i32): void {
-  const plane = <usize>(O * C) << 2;
-  for (let oc = 0; oc < O * C; oc++) {
-    const src = macc + (<usize>oc << 2), dst = dw + (<usize>(oc * 9) << 2);
-    for (let a = 0; a < 3; a++) {
-      for (let b = 0; b < 3; b++) {
-        let acc: f32 = 0;
-        for (let i = 0; i < 6; i++) {
-          const gi = load<f32>(G4 + (<usize>(3 * i + a) << 2));
-          if (gi == 0) continue;
-          for (let j = 0; j < 6; j++) acc += gi * load<f32>(src + <usize>(6 * i + j) * plane) * load<f32>(G4 + (<usize>(3 * j + b) << 2));
-        }
-        const q = dst + (<usize>(3 * a + b) << 2);
-        store<f32>(q, load<f32>(q) + acc);
       }
     }
   }
