@@ -10,12 +10,6 @@ const MAILBOX_BYTES = 1024; // per worker: 16 int32 of control, then up to 32 f6
 const SEQ = 0, DONE = 1, KERNEL = 2, NARGS = 3, ERROR = 4;
 export const MAX_ARGS = 32;
 export const STOP = -1;
-/**
- * Polls a worker makes for its next kernel before it sleeps in Atomics.wait (≈ 50–100 µs). A
- * training step calls ~30 kernels with short JavaScript gaps between them; waking a sleeping worker
- * costs tens of microseconds each time, a short spin avoids that and idles no longer than it lasts.
- */
-const SPIN = 20000;
 
 /** How workers are started: worker_threads in Node, Web Workers in the browser. */
 export interface PoolBackend {
@@ -112,8 +106,7 @@ export function serveMailbox(w: number, k: Record<string, Kernel>, names: string
   const args: number[] = [];
   for (;;) {
     let i32 = new Int32Array(memory.buffer);
-    for (let spin = 0; spin < SPIN && Atomics.load(i32, base + SEQ) === seen; spin++);
-    Atomics.wait(i32, base + SEQ, seen); // returns at once if a kernel arrived while spinning
+    Atomics.wait(i32, base + SEQ, seen);
     i32 = new Int32Array(memory.buffer); // memory may have grown while we slept
     const f64 = new Float64Array(memory.buffer);
     seen = Atomics.load(i32, base + SEQ);
