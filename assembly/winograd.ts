@@ -1,5 +1,6 @@
-// Winograd F(2×2, 3×3) convolution for 3×3, pad-1, stride-1 layers on even-sized images: conv2–conv4
-// of the reference net, 95% of its arithmetic. A 2×2 output block comes from a 4×4 input tile d:
+// Winograd F(2×2, 3×3) transforms for 3×3, pad-1, stride-1 layers on even-sized images (the passes
+// are in conv_winograd.ts, the kernel transform G g Gᵀ in winograd_kernel.ts; the reference net's
+// conv2–conv4 use the larger tiles of winograd4.ts). A 2×2 output block comes from a 4×4 input tile d:
 //   y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A
 // so 16 multiplies per block and channel pair replace 36 (2.25× fewer), and the sum over input
 // channels of the 16 element-wise products is 16 GEMMs (O×C)·(C×T) over the T tiles of a group of
@@ -11,7 +12,7 @@
 // tile t = image·th·tw + ty·tw + tx. Transforms are vectorised over 4 horizontally adjacent tiles.
 // Their columns 2tx..2tx+3 are strided by 2, so each image is first copied into a buffer whose rows
 // are split into even and odd columns ("deinterleaved"): column 2tx+k of 4 tiles is then one vector.
-// Only images [n0, n1) are touched, so pool threads split a batch by image; `scratch` is per thread.
+// Also shared with winograd4.ts: span(), storeN() and groupOf().
 
 /** Floats rounded up to whole cache lines (64-byte aligned regions), with 4 floats of slack for the
  * vector over-reads of a row's last, partial group of tiles. */

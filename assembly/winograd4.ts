@@ -1,5 +1,6 @@
-// Winograd F(4×4, 3×3) transforms: 6×6 input tiles, 36 planes, 2.25 multiplies per output and
-// channel pair where F(2×2, 3×3) (winograd.ts) needs 4 and the direct convolution 9. Same plane
+// Winograd F(4×4, 3×3) transforms of the data side (the kernel side is in winograd_kernel.ts): 6×6
+// input tiles, 36 planes, 2.25 multiplies per output and channel pair where F(2×2, 3×3)
+// (winograd.ts) needs 4 and the direct convolution 9. Same plane
 // layout and tile order as winograd.ts (tile t = image·th·tw + ty·tw + tx, plane = 6·row + column).
 // Sizes need not be multiples of 4: tiles past the image read zeros, their outputs are cropped.
 // Vectorised over 4 horizontally adjacent tiles, whose columns are strided by 4, so images are first
