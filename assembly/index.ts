@@ -5,4 +5,5 @@ export * from './conv';
 export * from './conv_winograd';
 export * from './elementwise';
 export * from './norm';
+export * from './augment';
 export * from './pool';

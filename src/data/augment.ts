@@ -1,6 +1,7 @@
 // Turns raw image bytes into a normalised float batch (N,1,H,W), optionally with torchvision-style
 // augmentation: RandomRotation (bilinear, zero fill) then ColorJitter(brightness, contrast).
-// Plain JS on purpose (runs once per image per epoch); it does not shuffle or pick indices.
+// Plain JS: the reference that src/kernels/augment.ts (wasm, split across threads, bit-identical)
+// is tested against, and the path for callers without an engine. It does not shuffle or pick indices.
 
 import { MNIST_MEAN, MNIST_STD } from './constants.js';
 import type { Split } from './datasets.js';
@@ -19,13 +20,14 @@ export interface AugmentOptions {
 const UNIT_LUT = new Float64Array(256).map((_, i) => i / 255);
 const NORM_LUT = UNIT_LUT.map((v) => (v - MNIST_MEAN) / MNIST_STD);
 
-function checkBatch(src: Split, indices: ArrayLike<number>, start: number, count: number, out: Float32Array): void {
+/** Checks a batch request: [start, start+count) within indices, every index an image of src, out large enough. */
+export function checkBatch(src: Split, indices: ArrayLike<number>, start: number, count: number, outFloats: number): void {
   const pixels = src.height * src.width;
   if (!Number.isInteger(start) || !Number.isInteger(count) || start < 0 || count < 0 || start + count > indices.length) {
     throw new RangeError(`batch [${start}, ${start + count}) is outside the ${indices.length} indices`);
   }
-  if (out.length < count * pixels) {
-    throw new RangeError(`out has ${out.length} floats, need ${count}x1x${src.height}x${src.width} = ${count * pixels}`);
+  if (outFloats < count * pixels) {
+    throw new RangeError(`out has ${outFloats} floats, need ${count}x1x${src.height}x${src.width} = ${count * pixels}`);
   }
   for (let k = start; k < start + count; k++) {
     const idx = indices[k]!;
@@ -35,7 +37,7 @@ function checkBatch(src: Split, indices: ArrayLike<number>, start: number, count
   }
 }
 
-function checkAugment(aug: AugmentOptions): void {
+export function checkAugment(aug: AugmentOptions): void {
   for (const key of ['rotateDeg', 'brightness', 'contrast'] as const) {
     const v = aug[key];
     if (!Number.isFinite(v) || v < 0) throw new RangeError(`augment ${key} must be a finite number >= 0, got ${v}`);
@@ -50,7 +52,7 @@ export function normaliseBatch(
   count: number,
   out: Float32Array,
 ): void {
-  checkBatch(src, indices, start, count, out);
+  checkBatch(src, indices, start, count, out.length);
   const pixels = src.height * src.width;
   const images = src.images;
   for (let k = 0; k < count; k++) {
@@ -128,6 +130,15 @@ export function adjustContrast(img: Float64Array, factor: number): void {
   }
 }
 
+/** One image's random augmentation: the rng draws angle, order, brightness factor, contrast factor. */
+export function drawAugment(rng: Rng, aug: AugmentOptions): { angle: number; brightnessFirst: boolean; b: number; c: number } {
+  const angle = rng.range(-aug.rotateDeg, aug.rotateDeg);
+  const brightnessFirst = rng.uniform() < 0.5;
+  const b = rng.range(Math.max(0, 1 - aug.brightness), 1 + aug.brightness);
+  const c = rng.range(Math.max(0, 1 - aug.contrast), 1 + aug.contrast);
+  return { angle, brightnessFirst, b, c };
+}
+
 /**
  * Like normaliseBatch, but with aug each image is rotated, then brightness and contrast are jittered
  * in a random order. Per image the rng draws: angle, order, brightness factor, contrast factor.
@@ -146,7 +157,7 @@ export function augmentBatch(
     normaliseBatch(src, indices, start, count, out);
     return;
   }
-  checkBatch(src, indices, start, count, out);
+  checkBatch(src, indices, start, count, out.length);
   checkAugment(aug);
   const { height, width, images } = src;
   const pixels = height * width;
@@ -156,11 +167,7 @@ export function augmentBatch(
     const from = indices[start + k]! * pixels;
     for (let p = 0; p < pixels; p++) unit[p] = UNIT_LUT[images[from + p]!]!;
 
-    const angle = rng.range(-aug.rotateDeg, aug.rotateDeg);
-    const brightnessFirst = rng.uniform() < 0.5;
-    const b = rng.range(Math.max(0, 1 - aug.brightness), 1 + aug.brightness);
-    const c = rng.range(Math.max(0, 1 - aug.contrast), 1 + aug.contrast);
-
+    const { angle, brightnessFirst, b, c } = drawAugment(rng, aug);
     rotateBilinear(work, unit, height, width, angle);
     if (brightnessFirst) {
       adjustBrightness(work, b);

@@ -2,8 +2,9 @@
 // evaluate(), and makeTrainer() wiring model, optimiser and schedule from a recipe.
 // Each step allocates its activations above an arena mark and releases them at the end.
 import type { Split } from '../data/datasets.js';
-import { augmentBatch, normaliseBatch, type AugmentOptions } from '../data/augment.js';
+import { normaliseBatch, type AugmentOptions } from '../data/augment.js';
 import { engine } from '../engine/wasm.js';
+import { augmentBatchWasm } from '../kernels/augment.js';
 import { buildModel } from '../models/index.js';
 import type { Module } from '../nn/module.js';
 import { nllLoss } from '../ops/loss.js';
@@ -124,7 +125,7 @@ export function trainEpoch(t: Trainer, data: Split, onProgress?: Progress): Epoc
     const B = Math.min(r.batchSize, data.count - start);
     const mark = e.arena.mark();
     const x = Tensor.empty([B, 1, data.height, data.width]);
-    augmentBatch(data, order, start, B, x.data(), t.rngs.augment, aug);
+    augmentBatchWasm(e, data, order, start, B, x.ptr, t.rngs.augment, aug);
     for (let i = 0; i < B; i++) labels[i] = data.labels[order[start + i]!]!;
     const target = labels.subarray(0, B);
     lap('data');
