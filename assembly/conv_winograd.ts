@@ -2,7 +2,8 @@
 // (winograd.ts, even-sized images) or m = 4 (winograd4.ts, any size). Same contract as conv.ts's
 // exports: images [n0, n1), per-thread scratch, backward-weight accumulates. src/kernels/conv.ts
 // decides which path and which m a layer takes; conv.ts's im2col path covers every other shape.
-// One group of images at a time (sized to stay in cache):
+// The kernel is transformed once per call (wino_filter); then one group of images at a time (sized
+// to stay in cache):
 //   forward:  copy/pad each image → input transform → P GEMMs v[p] (O,C) · u[p] (C,T) → output transform
 //   bwd data: the forward pass on dy with the kernel flipped and transposed (pad stays 1)
 //   bwd wt:   input transform of x, gradient transform of dy → macc[p] (O,C) += d[p] (O,T) · u[p]ᵀ,
@@ -39,10 +40,10 @@ function gradFloats(O: i32, H: i32, W: i32, m: i32): i32 {
   return ((H + m - 1) / m) * ((W + m - 1) / m);
 }
 
-/** Scratch of a forward pass (C → O channels): v (P,O,C), tmp, xp, u P×(C,T), m P×(O,T). */
+/** Scratch of a forward pass (C → O channels): tmp, xp, u P×(C,T), m P×(O,T). */
 function fwdScratch(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
   const P = planesOf(m), tiles = tilesOf(H, W, m), T = rowStride(groupOf(C, O, tiles, P) * tiles);
-  return span(P * O * C) + span(36 * 4) + span(paddedFloats(C, H, W, m)) + P * span(C * T) + P * span(O * T);
+  return span(36 * 4) + span(paddedFloats(C, H, W, m)) + P * span(C * T) + P * span(O * T);
 }
 
 /** Scratch of the weight-gradient pass: macc (P,O,C), tmp, xp, dy copy, u P×(C,T), d P×(O,T). */
@@ -51,16 +52,28 @@ function bwdWeightScratch(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
   return span(P * O * C) + span(36 * 4) + span(paddedFloats(C, H, W, m)) + span(gradFloats(O, H, W, m)) + P * span(C * T) + P * span(O * T);
 }
 
-/** Floats of per-thread scratch that the three wino_* passes need for x (·,C,H,W) → y (·,O,H,W). */
+/**
+ * Floats of per-thread scratch that wino_fwd needs for x (·,C,H,W) → y (·,O,H,W) and for the same
+ * pass backward (O → C channels), and that wino_bwd_weight needs.
+ */
 export function wino_scratch_floats(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
   return max(max(fwdScratch(C, H, W, O, m), fwdScratch(O, H, W, C, m)), bwdWeightScratch(C, H, W, O, m));
 }
 
 /**
- * y (N,O,H,W) = conv(x (N,C,H,W)) + b for images [n0, n1), with the kernel already transformed:
- * v (P, O, C). The scratch after v holds tmp, xp, u and m.
+ * v (P,O,C) = the kernels of w (O,C,3,3) transformed for F(m×m, 3×3), or, flip != 0, v (P,C,O) for
+ * the backward-data pass (kernels flipped and transposed). Once per call, before the images are split.
  */
-function forward(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, mt: i32, scratch: usize): void {
+export function wino_filter(w: usize, v: usize, O: i32, C: i32, flip: i32, m: i32): void {
+  filterTransform(w, v, O, C, flip, m);
+}
+
+/**
+ * y (N,O,H,W) = conv(x (N,C,H,W), pad 1) + b (O) (b == 0: no bias) for images [n0, n1), with the
+ * kernel transformed by wino_filter: v (P,O,C). The backward-data pass is this on dy with the
+ * flipped v (P,C,O) and C, O swapped. scratch: tmp, xp, u and m.
+ */
+export function wino_fwd(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, mt: i32, scratch: usize): void {
   const P = planesOf(mt), tiles = tilesOf(H, W, mt), G = groupOf(C, O, tiles, P), T = rowStride(G * tiles);
   const th = (H + mt - 1) / mt, tw = (W + mt - 1) / mt, xpF = paddedFloats(C, H, W, mt);
   const tmp = scratch, xp = tmp + (<usize>span(36 * 4) << 2);
@@ -91,19 +104,6 @@ function forward(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i32, C: i3
       else outputTransform4(m, ms, T, t * tiles, yn, b, O, H, W, tmp);
     }
   }
-}
-
-/** y (N,O,H,W) = conv(x (N,C,H,W), w (O,C,3,3), pad 1) + b (O) (b == 0: no bias), images [n0, n1). */
-export function wino_fwd(x: usize, w: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, m: i32, scratch: usize): void {
-  filterTransform(w, scratch, O, C, 0, m);
-  forward(x, scratch, b, y, n0, n1, C, H, W, O, m, scratch + (<usize>span(planesOf(m) * O * C) << 2));
-}
-
-/** dx (N,C,H,W) = ∂/∂x of wino_fwd given dy (N,O,H,W), images [n0, n1), overwritten. */
-export function wino_bwd_data(dy: usize, w: usize, dx: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, m: i32, scratch: usize): void {
-  // v (P, C, O): flipped and transposed
-  filterTransform(w, scratch, O, C, 1, m);
-  forward(dy, scratch, 0, dx, n0, n1, O, H, W, C, m, scratch + (<usize>span(planesOf(m) * O * C) << 2));
 }
 
 /**

@@ -82,11 +82,21 @@ function runSplit(e: Engine, kernel: string, s: ConvShape, m: 0 | 2 | 4, args: (
   e.pool.run(kernel, parts.map(([n0, n1], t) => args(n0, n1, scratch[t]!, t)));
 }
 
+/** The (m+2)² transformed kernels of w for Winograd, once per call (arena; flip: backward data). */
+function winoFilter(e: Engine, w: number, s: ConvShape, m: 2 | 4, flip: 0 | 1): number {
+  const v = e.arena.alloc((m + 2) * (m + 2) * s.O * s.C);
+  e.k.wino_filter!(w, v, s.O, s.C, flip, m);
+  return v;
+}
+
 /** y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O); b = 0: no bias. */
 export function conv2dForward(e: Engine, x: number, w: number, b: number, y: number, s: ConvShape, algo: ConvAlgo = 'auto'): void {
   const mark = e.arena.mark();
   const m = tileSize(s, algo);
-  if (m) runSplit(e, 'wino_fwd', s, m, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, s.H, s.W, s.O, m, scr]);
+  if (m) {
+    const v = winoFilter(e, w, s, m, 0);
+    runSplit(e, 'wino_fwd', s, m, (n0, n1, scr) => [x, v, b, y, n0, n1, s.C, s.H, s.W, s.O, m, scr]);
+  }
   else runSplit(e, 'conv2d_fwd', s, 0, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
   e.arena.release(mark);
 }
@@ -95,7 +105,11 @@ export function conv2dForward(e: Engine, x: number, w: number, b: number, y: num
 export function conv2dBackwardData(e: Engine, dy: number, w: number, dx: number, s: ConvShape, algo: ConvAlgo = 'auto'): void {
   const mark = e.arena.mark();
   const m = tileSize(s, algo);
-  if (m) runSplit(e, 'wino_bwd_data', s, m, (n0, n1, scr) => [dy, w, dx, n0, n1, s.C, s.H, s.W, s.O, m, scr]);
+  if (m) {
+    // The forward pass on dy, O → C channels, with the kernels flipped and transposed.
+    const v = winoFilter(e, w, s, m, 1);
+    runSplit(e, 'wino_fwd', s, m, (n0, n1, scr) => [dy, v, 0, dx, n0, n1, s.O, s.H, s.W, s.C, m, scr]);
+  }
   else runSplit(e, 'conv2d_bwd_data', s, 0, (n0, n1, scr) => [dy, w, dx, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
   e.arena.release(mark);
 }
