@@ -1,6 +1,7 @@
 // The wasm BatchNorm, ReLU and max-pool kernels (through their ops) against the naive reference
 // kernels of src/kernels/ref.ts on odd shapes: batch 1 and 129, 1×1 images, channel counts and
-// plane sizes that are not multiples of 4 (SIMD tails), both builds, 1 and 2 threads. The max-pool
+// plane sizes that are not multiples of 4 (SIMD tails), both builds, 1 and 2 threads (the last shape is
+// above MIN_PARALLEL_ELEMS, so that 2 threads really split the work). The max-pool
 // backward kernels write every element of dx with no fill pass, so they run over arena memory
 // poisoned with NaN: a zero they fail to write (odd last row/column included) shows up.
 import { after, describe, it } from 'node:test';
@@ -13,7 +14,7 @@ import { Tensor } from '../../src/tensor/tensor.js';
 import { Rng } from '../../src/util/rng.js';
 import { expectClose, maxAbs } from '../helpers.js';
 
-const SHAPES: Array<[number, number, number, number]> = [[1, 3, 1, 1], [2, 5, 3, 3], [129, 4, 2, 2], [3, 7, 5, 7], [2, 16, 28, 28], [1, 24, 14, 14], [4, 1, 9, 6], [2, 3, 6, 9]];
+const SHAPES: Array<[number, number, number, number]> = [[1, 3, 1, 1], [2, 5, 3, 3], [129, 4, 2, 2], [3, 7, 5, 7], [2, 16, 28, 28], [1, 24, 14, 14], [4, 1, 9, 6], [2, 3, 6, 9], [11, 17, 28, 28]];
 
 /** Fills the arena above its top with NaN, so the next allocations start out as garbage. */
 function poisonArena(e: ReturnType<typeof initEngine>, floats: number): void {
