@@ -170,14 +170,23 @@ function bwdWeight(dy: usize, x: usize, dw: usize, n0: i32, n1: i32, C: i32, H: 
   }
 }
 
-// @ts-ignore: decorator
-@global function rowSum(p: usize, n: i32): f32 {
+function rowSum(p: usize, n: i32): f32 {
   let v = f32x4.splat(0);
   let k = 0;
   for (; k + 4 <= n; k += 4) v = f32x4.add(v, v128.load(p + (<usize>k << 2)));
   let s = f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
   for (; k < n; k++) s += load<f32>(p + (<usize>k << 2));
   return s;
+}
+
+/** db (O) += Σ dy over images [n0, n1) and the P pixels of each plane of dy (N,O,P). Shared with conv_winograd.ts. */
+// @ts-ignore: decorator
+@global function biasGrad(dy: usize, db: usize, n0: i32, n1: i32, O: i32, P: i32): void {
+  for (let o = 0; o < O; o++) {
+    let s: f32 = 0;
+    for (let n = n0; n < n1; n++) s += rowSum(dy + <usize>((n * O + o) * P) * 4, P);
+    store<f32>(db + (<usize>o << 2), load<f32>(db + (<usize>o << 2)) + s);
+  }
 }
 
 // ---- exports ----
@@ -222,12 +231,5 @@ export function conv2d_bwd_weight(dy: usize, x: usize, dw: usize, db: usize, n0:
   const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
   if (OH <= 0 || OW <= 0) return;
   bwdWeight(dy, x, dw, n0, n1, C, H, W, O, KH, KW, pad, scratch);
-  if (db) {
-    const P = OH * OW;
-    for (let o = 0; o < O; o++) {
-      let s: f32 = 0;
-      for (let n = n0; n < n1; n++) s += rowSum(dy + <usize>((n * O + o) * P) * 4, P);
-      store<f32>(db + (<usize>o << 2), load<f32>(db + (<usize>o << 2)) + s);
-    }
-  }
+  if (db) biasGrad(dy, db, n0, n1, O, OH * OW);
 }

@@ -61,6 +61,21 @@ export function wino_scratch_floats(C: i32, H: i32, W: i32, O: i32, m: i32): i32
 }
 
 /**
+ * One image xn (C,H,W) through its zero-bordered copy xp into the transformed tiles u (P planes of
+ * stride us bytes, rows of T tiles) at tile column t0. Shared by the forward and the weight-gradient pass.
+ */
+function inputTiles(xn: usize, xp: usize, u: usize, us: usize, T: i32, t0: i32, C: i32, H: i32, W: i32, mt: i32, tmp: usize): void {
+  if (mt == 2) {
+    deinterleave(xp, xn, C, H, W, 1);
+    inputTransform(xp, u, us, T, t0, C, H, W);
+  } else {
+    const th = (H + 3) >> 2, tw = (W + 3) >> 2;
+    deinterleave4(xp, xn, C, H, W, 4 * th + 2, tw, 1, tmp);
+    inputTransform4(xp, u, us, T, t0, C, th, tw, tmp);
+  }
+}
+
+/**
  * v (P,O,C) = the kernels of w (O,C,3,3) transformed for F(m×m, 3×3), or, flip != 0, v (P,C,O) for
  * the backward-data pass (kernels flipped and transposed). Once per call, before the images are split.
  */
@@ -75,7 +90,7 @@ export function wino_filter(w: usize, v: usize, O: i32, C: i32, flip: i32, m: i3
  */
 export function wino_fwd(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, mt: i32, scratch: usize): void {
   const P = planesOf(mt), tiles = tilesOf(H, W, mt), G = groupOf(C, O, tiles, P), T = rowStride(G * tiles);
-  const th = (H + mt - 1) / mt, tw = (W + mt - 1) / mt, xpF = paddedFloats(C, H, W, mt);
+  const xpF = paddedFloats(C, H, W, mt);
   const tmp = scratch, xp = tmp + (<usize>span(36 * 4) << 2);
   const u = xp + (<usize>span(xpF) << 2), m = u + (<usize>(P * span(C * T)) << 2);
   const us = <usize>span(C * T) << 2, ms = <usize>span(O * T) << 2;
@@ -84,14 +99,7 @@ export function wino_fwd(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i3
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * tiles;
     for (let t = 0; t < g; t++) {
-      const xn = x + (<usize>((n + t) * C * H * W) << 2);
-      if (mt == 2) {
-        deinterleave(xp, xn, C, H, W, 1);
-        inputTransform(xp, u, us, T, t * tiles, C, H, W);
-      } else {
-        deinterleave4(xp, xn, C, H, W, 4 * th + 2, tw, 1, tmp);
-        inputTransform4(xp, u, us, T, t * tiles, C, th, tw, tmp);
-      }
+      inputTiles(x + (<usize>((n + t) * C * H * W) << 2), xp, u, us, T, t * tiles, C, H, W, mt, tmp);
     }
     // Columns [L, rowStride(L)) hold stale values: they keep the GEMM on its 8-wide panels and
     // their results are never read.
@@ -123,15 +131,12 @@ export function wino_bwd_weight(dy: usize, x: usize, dw: usize, db: usize, n0: i
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * tiles;
     for (let t = 0; t < g; t++) {
-      const xn = x + (<usize>((n + t) * C * H * W) << 2), dyn = dy + (<usize>((n + t) * O * H * W) << 2);
+      inputTiles(x + (<usize>((n + t) * C * H * W) << 2), xp, u, us, T, t * tiles, C, H, W, mt, tmp);
+      const dyn = dy + (<usize>((n + t) * O * H * W) << 2);
       if (mt == 2) {
-        deinterleave(xp, xn, C, H, W, 1);
-        inputTransform(xp, u, us, T, t * tiles, C, H, W);
         deinterleave(dyp, dyn, O, H, W, 0);
         gradTransform(dyp, d, ds, T, t * tiles, O, H, W);
       } else {
-        deinterleave4(xp, xn, C, H, W, 4 * th + 2, tw, 1, tmp);
-        inputTransform4(xp, u, us, T, t * tiles, C, th, tw, tmp);
         deinterleave4(dyp, dyn, O, H, W, 4 * th, tw, 0, tmp);
         gradTransform4(dyp, d, ds, T, t * tiles, O, th, tw, tmp);
       }
@@ -142,11 +147,5 @@ export function wino_bwd_weight(dy: usize, x: usize, dw: usize, db: usize, n0: i
     }
   }
   weightUntransform(macc, dw, O, C, mt);
-  if (db) {
-    for (let o = 0; o < O; o++) {
-      let s: f32 = 0;
-      for (let n = n0; n < n1; n++) s += rowSum(dy + (<usize>((n * O + o) * H * W) << 2), H * W);
-      store<f32>(db + (<usize>o << 2), load<f32>(db + (<usize>o << 2)) + s);
-    }
-  }
+  if (db) biasGrad(dy, db, n0, n1, O, H * W);
 }
