@@ -6,13 +6,10 @@
 // the test accuracy still moved by up to 7 images between the last epochs with momentum statistics.
 // Training never reads the running statistics and this draws no random numbers, so the weights of a
 // run are exactly those it would have without it.
-import { normaliseBatch } from '../data/augment.js';
 import type { Split } from '../data/datasets.js';
-import { engine } from '../engine/wasm.js';
 import { BatchNorm2d } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
-import { noGrad } from '../tensor/autograd.js';
-import { Tensor } from '../tensor/tensor.js';
+import { forEachBatch } from './trainer.js';
 
 function batchNorms(m: Module, out: BatchNorm2d[] = []): BatchNorm2d[] {
   if (m instanceof BatchNorm2d) out.push(m);
@@ -29,22 +26,14 @@ export function recalibrateBatchNorm(model: Module, data: Split, images: number,
   const bns = batchNorms(model);
   const batches = Math.floor(Math.min(images, data.count) / batchSize);
   if (bns.length === 0 || batches === 0) return;
-  const e = engine();
   const momentum = bns.map((b) => b.momentum);
   model.eval();
   for (const b of bns) b.train(true); // batch statistics in BatchNorm; dropout stays off
-  const idx = Uint32Array.from({ length: batches * batchSize }, (_, i) => i);
   try {
-    noGrad(() => {
-      for (let k = 0; k < batches; k++) {
-        // Momentum 1/(k+1): after batch k the running value is the mean of batches 0..k.
-        for (const b of bns) b.momentum = 1 / (k + 1);
-        const mark = e.arena.mark();
-        const x = Tensor.empty([batchSize, 1, data.height, data.width]);
-        normaliseBatch(data, idx, k * batchSize, batchSize, x.data());
-        model.forward(x);
-        e.arena.release(mark);
-      }
+    forEachBatch(data, batches * batchSize, batchSize, (x, start) => {
+      // Momentum 1/(k+1) for batch k: afterwards the running value is the mean of batches 0..k.
+      for (const b of bns) b.momentum = 1 / (start / batchSize + 1);
+      model.forward(x);
     });
   } finally {
     bns.forEach((b, i) => (b.momentum = momentum[i]!));

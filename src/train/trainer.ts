@@ -159,24 +159,35 @@ export function trainEpoch(t: Trainer, data: Split, onProgress?: Progress): Epoc
   return { loss: lossSum / seen, accuracy: (100 * correct) / seen, correct, total: seen };
 }
 
-/** Loss and accuracy of `model` in evaluation mode (running BatchNorm statistics, no dropout). */
-export function evaluate(model: Module, data: Split, batchSize = EVAL_BATCH): EpochStats {
+/**
+ * fn(x, start, B) for the first `count` images of data in order, normalised (not augmented), in
+ * batches of batchSize (the last may be smaller), without autograd; a batch's tensors are released
+ * when fn returns. Shared by evaluate and precise-bn.ts.
+ */
+export function forEachBatch(data: Split, count: number, batchSize: number, fn: (x: Tensor, start: number, B: number) => void): void {
   const e = engine();
-  model.eval();
-  let lossSum = 0, correct = 0;
-  const idx = Uint32Array.from({ length: data.count }, (_, i) => i);
+  const idx = Uint32Array.from({ length: count }, (_, i) => i);
   noGrad(() => {
-    for (let start = 0; start < data.count; start += batchSize) {
-      const B = Math.min(batchSize, data.count - start);
+    for (let start = 0; start < count; start += batchSize) {
+      const B = Math.min(batchSize, count - start);
       const mark = e.arena.mark();
       const x = Tensor.empty([B, 1, data.height, data.width]);
       normaliseBatch(data, idx, start, B, x.data());
-      const target = data.labels.subarray(start, start + B);
-      const logp = model.forward(x);
-      lossSum += nllLoss(logp, target).item() * B;
-      correct += argmaxCorrect(logp.data(), target, logp.shape[1]!);
+      fn(x, start, B);
       e.arena.release(mark);
     }
+  });
+}
+
+/** Loss and accuracy of `model` in evaluation mode (running BatchNorm statistics, no dropout). */
+export function evaluate(model: Module, data: Split, batchSize = EVAL_BATCH): EpochStats {
+  model.eval();
+  let lossSum = 0, correct = 0;
+  forEachBatch(data, data.count, batchSize, (x, start, B) => {
+    const target = data.labels.subarray(start, start + B);
+    const logp = model.forward(x);
+    lossSum += nllLoss(logp, target).item() * B;
+    correct += argmaxCorrect(logp.data(), target, logp.shape[1]!);
   });
   return { loss: lossSum / data.count, accuracy: (100 * correct) / data.count, correct, total: data.count };
 }
