@@ -31,7 +31,7 @@ export function relu_bwd(y: usize, dy: usize, dx: usize, i0: i32, i1: i32): void
   }
 }
 
-@inline export function hash(seed: u32, i: u32): u32 {
+@inline function hash(seed: u32, i: u32): u32 {
   let z = seed ^ (i * 0x9e3779b9);
   z = (z ^ (z >> 16)) * 0x85ebca6b;
   z = (z ^ (z >> 13)) * 0xc2b2ae35;

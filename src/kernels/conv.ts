@@ -1,4 +1,4 @@
-// TypeScript side of the conv kernels: pick the algorithm (Winograd F(2×2,3×3) in
+// TypeScript side of the conv kernels: pick the algorithm (Winograd F(4×4,3×3) or F(2×2,3×3) in
 // assembly/conv_winograd.ts where it applies, im2col + GEMM in assembly/conv.ts otherwise), split a
 // batch by image across the pool's threads, give each thread its scratch (and, for backward-weight,
 // its own dw/db), sum the partials.
