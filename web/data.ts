@@ -2,14 +2,10 @@
 // parsing them with the same strict IDX reader as the CLI. Used by the page and the engine worker.
 import type { Split } from '../src/data/datasets.js';
 import { parseIdx } from '../src/data/idx.js';
+import type { SiteInfo } from '../src/server/assets.js';
 
-/** What /info.json says (the server's SiteInfo). */
-export interface SiteInfo {
-  model: { name: string; bytes: number } | null;
-  curves: boolean;
-  metrics: boolean;
-  data: { train: number; test: number; height: number; width: number };
-}
+/** What /info.json says: the server's own type (a type-only import, gone from the bundle). */
+export type { SiteInfo };
 
 export async function fetchBytes(url: string | URL): Promise<ArrayBuffer> {
   const res = await fetch(url);

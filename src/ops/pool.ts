@@ -7,15 +7,22 @@ import { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../util/rng.js';
 import { checkRank } from './check.js';
 
-/** x: (N,C,H,W) → (N,C,floor(H/2),floor(W/2)). */
-export function maxPool2d(x: Tensor): Tensor {
+/**
+ * Checks x (N,C,H,W) for a 2×2 pool and makes its outputs: y (N,C,floor(H/2),floor(W/2)) and arg,
+ * the winning tap 0..3 per output (as f32). P = N·C planes.
+ */
+function poolOutputs(x: Tensor): { y: Tensor; arg: number; P: number; H: number; W: number } {
   checkRank('maxPool2d', 'input', x, 4);
   const [N, C, H, W] = x.shape as [number, number, number, number];
   if (H < 2 || W < 2) throw new Error(`maxPool2d: input ${H}x${W} is smaller than the 2x2 window`);
-  const e = engine();
   const y = Tensor.empty([N, C, H >> 1, W >> 1]);
-  const arg = e.arena.alloc(y.size); // winning tap 0..3 per output (as f32)
-  const P = N * C;
+  return { y, arg: engine().arena.alloc(y.size), P: N * C, H, W };
+}
+
+/** x: (N,C,H,W) → (N,C,floor(H/2),floor(W/2)). */
+export function maxPool2d(x: Tensor): Tensor {
+  const e = engine();
+  const { y, arg, P, H, W } = poolOutputs(x);
   runSplit(e, 'maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W]);
   if (needsGrad(x)) {
     record(y, [x], () => gradInto(x, (dx) => runSplit(e, 'maxpool2_bwd', P, x.size, (p0, p1) => [y.gradPtr, arg, dx, p0, p1, H, W])));
@@ -30,13 +37,8 @@ export function maxPool2d(x: Tensor): Tensor {
 export function dropoutMaxPool2d(x: Tensor, p: number, training: boolean, rng: Rng): Tensor {
   if (!(p >= 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
   if (!training || p === 0) return maxPool2d(x);
-  checkRank('maxPool2d', 'input', x, 4);
-  const [N, C, H, W] = x.shape as [number, number, number, number];
-  if (H < 2 || W < 2) throw new Error(`maxPool2d: input ${H}x${W} is smaller than the 2x2 window`);
   const e = engine();
-  const y = Tensor.empty([N, C, H >> 1, W >> 1]);
-  const arg = e.arena.alloc(y.size);
-  const P = N * C;
+  const { y, arg, P, H, W } = poolOutputs(x);
   const seed = rng.nextU32();
   runSplit(e, 'dropout_maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, seed, p]);
   if (needsGrad(x)) {
