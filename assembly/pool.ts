@@ -4,6 +4,7 @@
 // the same masks as dropout_fwd from the element index: no mask buffer and one pass less.
 // Global average pooling is small enough to live in TypeScript.
 import { dropMask, dropThreshold } from './elementwise';
+import { storeN } from './winograd';
 
 /** x: (P,H,W) → y: (P,H/2,W/2), arg: same size as y, tap index stored as f32. */
 export function maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32): void {
@@ -71,6 +72,20 @@ export function maxpool2_bwd(dy: usize, arg: usize, dx: usize, p0: i32, p1: i32,
   v128.store(r1, v128.shuffle<f32>(v2, v3, 2, 6, 3, 7), 16);
 }
 
+// scatter4 for the first n (1–3) outputs only: their 2n columns of both rows.
+@inline function scatterN(v: v128, arg: v128, r0: usize, r1: usize, n: i32): void {
+  const v0 = v128.and(v, f32x4.eq(arg, f32x4.splat(0)));
+  const v1 = v128.and(v, f32x4.eq(arg, f32x4.splat(1)));
+  const v2 = v128.and(v, f32x4.eq(arg, f32x4.splat(2)));
+  const v3 = v128.and(v, f32x4.eq(arg, f32x4.splat(3)));
+  storeN(r0, v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), 2 * n);
+  storeN(r1, v128.shuffle<f32>(v2, v3, 0, 4, 1, 5), 2 * n);
+  if (n > 2) {
+    storeN(r0 + 16, v128.shuffle<f32>(v0, v1, 2, 6, 3, 7), 2 * n - 4);
+    storeN(r1 + 16, v128.shuffle<f32>(v2, v3, 2, 6, 3, 7), 2 * n - 4);
+  }
+}
+
 // One output's window (the tail when OW is not a multiple of 4, e.g. 14 and 7 in the reference net):
 // zeros to all four taps, then v to the winner at a computed address. Four `k == t ? v : 0` stores
 // measured 2-3x slower on 14x14 planes (3 of OW=7 outputs here): V8 appears to lower f32 selects to
@@ -114,6 +129,48 @@ export function maxpool2_bwd(dy: usize, arg: usize, dx: usize, p0: i32, p1: i32,
   return v128.bitselect(f32x4.splat(0), f32x4.splat(keep), dropped);
 }
 
+// Four outputs of dropout + max-pool: columns a..a+7 (row 2i) and c..c+7 (row 2i+1), whose
+// idx·GOLDEN products start at pa and pc; the first n outputs (and taps) are stored at y/arg + o.
+@inline function dropPool4(x: usize, y: usize, arg: usize, a: i32, c: i32, pa: v128, pc: v128, o: usize,
+  seed: u32, threshold: u32, keep: f32, n: i32): void {
+  const g4 = i32x4.splat(4 * GOLDEN);
+  const ra = f32x4.mul(v128.load(x + (<usize>a << 2)), dropMaskOf(seed, pa, threshold, keep));
+  const rb = f32x4.mul(v128.load(x + (<usize>(a + 4) << 2)), dropMaskOf(seed, i32x4.add(pa, g4), threshold, keep));
+  const sa = f32x4.mul(v128.load(x + (<usize>c << 2)), dropMaskOf(seed, pc, threshold, keep));
+  const sb = f32x4.mul(v128.load(x + (<usize>(c + 4) << 2)), dropMaskOf(seed, i32x4.add(pc, g4), threshold, keep));
+  let best = v128.shuffle<f32>(ra, rb, 0, 2, 4, 6);
+  let k = f32x4.splat(0);
+  const t1 = v128.shuffle<f32>(ra, rb, 1, 3, 5, 7);
+  let m = takes(t1, best);
+  best = v128.bitselect(t1, best, m);
+  k = v128.bitselect(f32x4.splat(1), k, m);
+  const t2 = v128.shuffle<f32>(sa, sb, 0, 2, 4, 6);
+  m = takes(t2, best);
+  best = v128.bitselect(t2, best, m);
+  k = v128.bitselect(f32x4.splat(2), k, m);
+  const t3 = v128.shuffle<f32>(sa, sb, 1, 3, 5, 7);
+  m = takes(t3, best);
+  best = v128.bitselect(t3, best, m);
+  k = v128.bitselect(f32x4.splat(3), k, m);
+  storeN(y + o, best, n);
+  storeN(arg + o, k, n);
+}
+
+// Backward of four outputs whose first input column is `a` (row 2i): only the winning tap's mask is
+// needed, so hash the winners' element indices (column a + 2·lane + (k&1), one row down if k >= 2),
+// the index dropout_maxpool2_fwd drew that tap's mask from; then scatter dy·mask. The first n
+// outputs' 2n columns of both rows are written.
+@inline function dropScatter4(dy: usize, arg: usize, o: usize, a: i32, W: i32, r0: usize, r1: usize,
+  seed: u32, threshold: u32, keep: f32, n: i32): void {
+  const av = v128.load(arg + o);
+  const k = i32x4.trunc_sat_f32x4_s(av);
+  const off = i32x4.add(v128.and(k, i32x4.splat(1)), i32x4.mul(i32x4.shr_s(k, 1), i32x4.splat(W)));
+  const idx = i32x4.add(i32x4.add(i32x4.splat(a), i32x4(0, 2, 4, 6)), off);
+  const v = f32x4.mul(v128.load(dy + o), dropMaskAt(seed, idx, threshold, keep));
+  if (n == 4) scatter4(v, av, r0, r1);
+  else scatterN(v, av, r0, r1, n);
+}
+
 // A candidate tap replaces the best so far where it is greater or NaN (PyTorch's rule), lane-wise.
 @inline function takes(v: v128, best: v128): v128 {
   return v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
@@ -133,33 +190,19 @@ export function dropout_maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1
       // idx·GOLDEN of elements i0..i0+3 and i1..i1+3; +4·GOLDEN per 4 columns.
       let pa = i32x4.mul(i32x4.add(i32x4.splat(i0), i32x4(0, 1, 2, 3)), i32x4.splat(GOLDEN));
       let pc = i32x4.mul(i32x4.add(i32x4.splat(i1), i32x4(0, 1, 2, 3)), i32x4.splat(GOLDEN));
-      const g4 = i32x4.splat(4 * GOLDEN), g8 = i32x4.splat(8 * GOLDEN);
+      const g8 = i32x4.splat(8 * GOLDEN);
       // Four outputs at a time: 8 columns of both rows, split into even (left) and odd (right) taps.
       for (; j + 4 <= OW; j += 4) {
-        const a = i0 + 2 * j, c = i1 + 2 * j;
-        const ra = f32x4.mul(v128.load(x + (<usize>a << 2)), dropMaskOf(seed, pa, threshold, keep));
-        const rb = f32x4.mul(v128.load(x + (<usize>(a + 4) << 2)), dropMaskOf(seed, i32x4.add(pa, g4), threshold, keep));
-        const sa = f32x4.mul(v128.load(x + (<usize>c << 2)), dropMaskOf(seed, pc, threshold, keep));
-        const sb = f32x4.mul(v128.load(x + (<usize>(c + 4) << 2)), dropMaskOf(seed, i32x4.add(pc, g4), threshold, keep));
+        dropPool4(x, y, arg, i0 + 2 * j, i1 + 2 * j, pa, pc, yo + (<usize>(i * OW + j) << 2), seed, threshold, keep, 4);
         pa = i32x4.add(pa, g8);
         pc = i32x4.add(pc, g8);
-        let best = v128.shuffle<f32>(ra, rb, 0, 2, 4, 6);
-        let k = f32x4.splat(0);
-        const t1 = v128.shuffle<f32>(ra, rb, 1, 3, 5, 7);
-        let m = takes(t1, best);
-        best = v128.bitselect(t1, best, m);
-        k = v128.bitselect(f32x4.splat(1), k, m);
-        const t2 = v128.shuffle<f32>(sa, sb, 0, 2, 4, 6);
-        m = takes(t2, best);
-        best = v128.bitselect(t2, best, m);
-        k = v128.bitselect(f32x4.splat(2), k, m);
-        const t3 = v128.shuffle<f32>(sa, sb, 1, 3, 5, 7);
-        m = takes(t3, best);
-        best = v128.bitselect(t3, best, m);
-        k = v128.bitselect(f32x4.splat(3), k, m);
-        const o = yo + (<usize>(i * OW + j) << 2);
-        v128.store(y + o, best);
-        v128.store(arg + o, k);
+      }
+      // The last OW % 4 outputs (3 of OW = 7 in the reference net) as one more block whose extra
+      // lanes read the columns past the row (the next row's first ones) and are not stored. The
+      // last row of a thread's last plane stays scalar: its extra columns may lie past x.
+      if (j < OW && (pl < p1 - 1 || i < OH - 1)) {
+        dropPool4(x, y, arg, i0 + 2 * j, i1 + 2 * j, pa, pc, yo + (<usize>(i * OW + j) << 2), seed, threshold, keep, OW - j);
+        j = OW;
       }
       for (; j < OW; j++) {
         const a = i0 + 2 * j, c = i1 + 2 * j;
@@ -192,17 +235,12 @@ export function dropout_maxpool2_bwd(dy: usize, arg: usize, dx: usize, p0: i32, 
       const i0 = base + 2 * i * W;
       const r0 = dx + (<usize>i0 << 2), r1 = r0 + (<usize>W << 2);
       let j = 0;
-      // Four outputs at a time. Only the winning tap's mask is needed, so hash the winners' element
-      // indices (column 2j + 2·lane + (k&1), one row down if k >= 2): one hash per output, the
-      // index dropout_maxpool2_fwd drew that tap's mask from, then dy·mask is scattered.
-      for (; j + 4 <= OW; j += 4) {
-        const o = yo + (<usize>(i * OW + j) << 2);
-        const a = v128.load(arg + o);
-        const k = i32x4.trunc_sat_f32x4_s(a);
-        const off = i32x4.add(v128.and(k, i32x4.splat(1)), i32x4.mul(i32x4.shr_s(k, 1), i32x4.splat(W)));
-        const idx = i32x4.add(i32x4.add(i32x4.splat(i0 + 2 * j), i32x4(0, 2, 4, 6)), off);
-        const v = f32x4.mul(v128.load(dy + o), dropMaskAt(seed, idx, threshold, keep));
-        scatter4(v, a, r0 + (<usize>(2 * j) << 2), r1 + (<usize>(2 * j) << 2));
+      for (; j + 4 <= OW; j += 4) dropScatter4(dy, arg, yo + (<usize>(i * OW + j) << 2), i0 + 2 * j, W, r0 + (<usize>(2 * j) << 2), r1 + (<usize>(2 * j) << 2), seed, threshold, keep, 4);
+      // The last OW % 4 outputs as one more block, as in the forward pass (extra lanes read past the
+      // row and are not stored; the last row of a thread's last plane stays scalar).
+      if (j < OW && (pl < p1 - 1 || i < OH - 1)) {
+        dropScatter4(dy, arg, yo + (<usize>(i * OW + j) << 2), i0 + 2 * j, W, r0 + (<usize>(2 * j) << 2), r1 + (<usize>(2 * j) << 2), seed, threshold, keep, OW - j);
+        j = OW;
       }
       for (; j < OW; j++) {
         const o = yo + (<usize>(i * OW + j) << 2);

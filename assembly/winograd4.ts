@@ -13,49 +13,80 @@
 //   Aᵀ = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 import { storeN } from './winograd';
 
-/** Floats per row of a phase-split buffer with tw tiles: 4 phases of tw + 1 (one tile's overhang). */
+/**
+ * Floats per phase of a phase-split row with tw tiles: tw + 1 are read (one tile's overhang), and 3
+ * more take the zeros that deinterleave4's last, masked block of a row stores past the image.
+ */
+// @ts-ignore: decorator
+@inline export function phaseLen(tw: i32): i32 {
+  return tw + 4;
+}
+
+/** Floats per row of a phase-split buffer: 4 phases. */
 // @ts-ignore: decorator
 @inline export function phaseRow(tw: i32): i32 {
-  return 4 * (tw + 1);
+  return 4 * phaseLen(tw);
 }
 
 /**
  * x (C,H,W) into xq (C, rows, phaseRow(tw)) at padded offset (p, p): padded column q goes to phase
  * q % 4, index q / 4. The caller zeroes xq once (borders, and the overhang past the image).
- * 16 source columns at a time: a 4×4 lane transpose gives each phase 4 consecutive values. Loads may
- * run past a row into the next ones of the same image; the image's last columns go through `tmp`
- * (16 floats) so that nothing past x is read.
+ * 16 source columns at a time: a 4×4 lane transpose gives each phase 4 consecutive values, stored
+ * as whole vectors. A row's last block has its columns past the row masked to zero, so its stores
+ * write zeros where the image ends (within phaseLen). Loads may run past a row into the next ones
+ * of the same image; the image's last block goes through `tmp` (16 floats) so that nothing past x
+ * is read.
  */
 export function deinterleave4(xq: usize, x: usize, C: i32, H: i32, W: i32, rows: i32, tw: i32, p: i32, tmp: usize): void {
-  const S = tw + 1, L = phaseRow(tw), total = C * H * W;
+  const S = phaseLen(tw), L = phaseRow(tw), total = C * H * W;
+  const jt = (W - 1) & ~15, left = W - jt; // the last block: columns [jt, W)
+  const m0 = laneMask(left, 0), m1 = laneMask(left, 4), m2 = laneMask(left, 8), m3 = laneMask(left, 12);
+  // Byte offsets of t_k's phase and index: padded column j + k + p is phase (k+p)%4, index j/4 + (k+p)/4.
+  const o0 = phaseAt(S, p), o1 = phaseAt(S, p + 1), o2 = phaseAt(S, p + 2), o3 = phaseAt(S, p + 3);
   for (let c = 0; c < C; c++) {
     for (let iy = 0; iy < H; iy++) {
       const at = (c * H + iy) * W;
       const row = xq + (<usize>((c * rows + iy + p) * L) << 2);
-      for (let j = 0; j < W; j += 16) {
-        const left = W - j;
-        let s = x + (<usize>(at + j) << 2);
-        if (at + j + 16 > total) {
-          for (let k = 0; k < left; k++) store<f32>(tmp + (<usize>k << 2), load<f32>(s + (<usize>k << 2)));
-          s = tmp;
-        }
-        const v0 = v128.load(s), v1 = v128.load(s, 16), v2 = v128.load(s, 32), v3 = v128.load(s, 48);
-        const a0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), a1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
-        const a2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7), a3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
-        // t_k = source columns j+k, j+k+4, j+k+8, j+k+12: padded columns q, q+4, ... with q = j+k+p.
-        phaseStore(row, S, j + p, v128.shuffle<f32>(a0, a1, 0, 1, 4, 5), left);
-        if (left > 1) phaseStore(row, S, j + 1 + p, v128.shuffle<f32>(a0, a1, 2, 3, 6, 7), left - 1);
-        if (left > 2) phaseStore(row, S, j + 2 + p, v128.shuffle<f32>(a2, a3, 0, 1, 4, 5), left - 2);
-        if (left > 3) phaseStore(row, S, j + 3 + p, v128.shuffle<f32>(a2, a3, 2, 3, 6, 7), left - 3);
+      const src = x + (<usize>at << 2);
+      for (let j = 0; j < jt; j += 16) {
+        const s = src + (<usize>j << 2);
+        transposeStore(v128.load(s), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), row + <usize>j, o0, o1, o2, o3);
       }
+      let s = src + (<usize>jt << 2);
+      if (at + jt + 16 > total) {
+        for (let k = 0; k < left; k++) store<f32>(tmp + (<usize>k << 2), load<f32>(s + (<usize>k << 2)));
+        s = tmp;
+      }
+      transposeStore(v128.and(v128.load(s), m0), v128.and(v128.load(s, 16), m1), v128.and(v128.load(s, 32), m2),
+        v128.and(v128.load(s, 48), m3), row + <usize>jt, o0, o1, o2, o3);
     }
   }
 }
 
-/** Padded columns q, q+4, q+8, q+12 (of which `left` - 4i > 0 exist) into phase q % 4 of a row. */
+/** All-ones in the lanes i of columns first + i < left, zero elsewhere. */
 // @ts-ignore: decorator
-@inline function phaseStore(row: usize, S: i32, q: i32, v: v128, left: i32): void {
-  storeN(row + (<usize>((q & 3) * S + (q >> 2)) << 2), v, min(4, (left + 3) >> 2));
+@inline function laneMask(left: i32, first: i32): v128 {
+  return i32x4.gt_s(i32x4.splat(left - first), i32x4(0, 1, 2, 3));
+}
+
+/** Byte offset, within a phase-split row, of phase q % 4 at index q / 4. */
+// @ts-ignore: decorator
+@inline function phaseAt(S: i32, q: i32): usize {
+  return <usize>((q & 3) * S + (q >> 2)) << 2;
+}
+
+/**
+ * Source columns 0..15 of a block (v0..v3) → t_k = columns k, k+4, k+8, k+12 stored at row + o_k
+ * (row already advanced by the block's first column / 4 floats).
+ */
+// @ts-ignore: decorator
+@inline function transposeStore(v0: v128, v1: v128, v2: v128, v3: v128, row: usize, o0: usize, o1: usize, o2: usize, o3: usize): void {
+  const a0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), a1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+  const a2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7), a3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+  v128.store(row + o0, v128.shuffle<f32>(a0, a1, 0, 1, 4, 5));
+  v128.store(row + o1, v128.shuffle<f32>(a0, a1, 2, 3, 6, 7));
+  v128.store(row + o2, v128.shuffle<f32>(a2, a3, 0, 1, 4, 5));
+  v128.store(row + o3, v128.shuffle<f32>(a2, a3, 2, 3, 6, 7));
 }
 
 /** Bᵀ·(d0..d5) into 6 vectors at dst + k·stride (first n lanes). */
@@ -77,7 +108,7 @@ export function deinterleave4(xq: usize, x: usize, C: i32, H: i32, W: i32, rows:
  * planes u (36 × (C, T), plane stride ps bytes) at tile columns [t0, t0 + th·tw).
  */
 export function inputTransform4(xq: usize, u: usize, ps: usize, T: i32, t0: i32, C: i32, th: i32, tw: i32, tmp: usize): void {
-  const S = <usize>(tw + 1) << 2, rowB = <usize>phaseRow(tw) << 2, rows = 4 * th + 2;
+  const S = <usize>phaseLen(tw) << 2, rowB = <usize>phaseRow(tw) << 2, rows = 4 * th + 2;
   for (let c = 0; c < C; c++) {
     for (let ty = 0; ty < th; ty++) {
       const r0 = xq + (<usize>((c * rows + 4 * ty) * phaseRow(tw)) << 2);
@@ -169,7 +200,7 @@ export function outputTransform4(m: usize, ps: usize, T: i32, t0: i32, y: usize,
  * the image, into planes d (36 × (O, T), plane stride ps bytes) at tile columns [t0, t0 + th·tw).
  */
 export function gradTransform4(dyq: usize, d: usize, ps: usize, T: i32, t0: i32, O: i32, th: i32, tw: i32, tmp: usize): void {
-  const S = <usize>(tw + 1) << 2, rowB = <usize>phaseRow(tw) << 2;
+  const S = <usize>phaseLen(tw) << 2, rowB = <usize>phaseRow(tw) << 2;
   for (let o = 0; o < O; o++) {
     for (let ty = 0; ty < th; ty++) {
       const r0 = dyq + (<usize>((o * 4 * th + 4 * ty) * phaseRow(tw)) << 2);

@@ -15,7 +15,7 @@ function input(shape: number[], seed: number): Float32Array {
 
 describe('dropout + max-pool fusion', () => {
   after(closeEngine);
-  for (const [threads, shape, p] of [[1, [2, 3, 6, 6], 0.3], [2, [4, 16, 28, 28], 0.05], [2, [3, 5, 7, 9], 0.5]] as const) {
+  for (const [threads, shape, p] of [[1, [2, 3, 6, 6], 0.3], [2, [4, 16, 28, 28], 0.05], [2, [3, 5, 7, 9], 0.5], [2, [5, 24, 14, 14], 0.05], [1, [2, 3, 10, 15], 0.5]] as const) {
     it(`equals maxPool2d(dropout(x)) for [${shape}], p=${p}, ${threads} thread(s)`, () => {
       initEngine({ threads });
       const x0 = input([...shape], 3);
