@@ -2,42 +2,84 @@
 // channel. Statistics are accumulated per image in f32x4 and summed in f64 for precision.
 // The optional fused ReLU saves one full pass over the activations forward and backward.
 
-// Sum of n floats at p (f32x4 main loop, scalar tail).
-@inline function sum(p: usize, n: i32): f64 {
+// Per-plane sums are the unit of rounding: each plane of HW floats is summed in one f32x4
+// accumulator (then its lanes pairwise and a scalar tail in f64), and the planes' sums are added to
+// an f64 total in image order. Four planes run side by side, each with its own accumulator, so
+// that four add chains overlap instead of one waiting on its own latency; the result is the same
+// as summing the planes one at a time.
+
+// The f64 sum of an f32x4 accumulator's lanes, as every reduction here does it.
+// @ts-ignore: decorator
+@inline function lanes(acc: v128): f64 {
+  return <f64>(f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + <f64>(f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+}
+
+// (x - m)² of a vector when sq != 0, else x (the branch folds away: sq is a constant at each call).
+// @ts-ignore: decorator
+@inline function term(v: v128, mv: v128, sq: i32): v128 {
+  if (!sq) return v;
+  const d = f32x4.sub(v, mv);
+  return f32x4.mul(d, d);
+}
+
+// @ts-ignore: decorator
+@inline function termS(v: f32, m: f32, sq: i32): f64 {
+  if (!sq) return <f64>v;
+  const d = v - m;
+  return <f64>(d * d);
+}
+
+// The f64 sum of one plane's terms: f32x4 main loop, lanes, scalar tail.
+// @ts-ignore: decorator
+@inline function plane(p: usize, n: i32, m: f32, sq: i32): f64 {
+  const mv = f32x4.splat(m);
   let acc = f32x4.splat(0);
   let i = 0;
-  for (; i + 4 <= n; i += 4) acc = f32x4.add(acc, v128.load(p + (<usize>i << 2)));
-  let s = <f64>(f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + <f64>(f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
-  for (; i < n; i++) s += <f64>load<f32>(p + (<usize>i << 2));
+  for (; i + 4 <= n; i += 4) acc = f32x4.add(acc, term(v128.load(p + (<usize>i << 2)), mv, sq));
+  let s = lanes(acc);
+  for (; i < n; i++) s += termS(load<f32>(p + (<usize>i << 2)), m, sq);
   return s;
 }
 
-// Sum of (x - m)^2 over n floats at p.
-@inline function sumSqDev(p: usize, n: i32, m: f32): f64 {
-  let acc = f32x4.splat(0);
+// Σ over planes k < N (at p + k·stride bytes) of plane(…), added in plane order.
+// @ts-ignore: decorator
+@inline function planes(p: usize, stride: usize, N: i32, n: i32, m: f32, sq: i32): f64 {
   const mv = f32x4.splat(m);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const d = f32x4.sub(v128.load(p + (<usize>i << 2)), mv);
-    acc = f32x4.add(acc, f32x4.mul(d, d));
+  let s: f64 = 0;
+  let k = 0;
+  for (; k + 4 <= N; k += 4) {
+    const p0 = p + <usize>k * stride, p1 = p0 + stride, p2 = p1 + stride, p3 = p2 + stride;
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      a0 = f32x4.add(a0, term(v128.load(p0 + o), mv, sq));
+      a1 = f32x4.add(a1, term(v128.load(p1 + o), mv, sq));
+      a2 = f32x4.add(a2, term(v128.load(p2 + o), mv, sq));
+      a3 = f32x4.add(a3, term(v128.load(p3 + o), mv, sq));
+    }
+    let s0 = lanes(a0), s1 = lanes(a1), s2 = lanes(a2), s3 = lanes(a3);
+    for (let j = i; j < n; j++) s0 += termS(load<f32>(p0 + (<usize>j << 2)), m, sq);
+    for (let j = i; j < n; j++) s1 += termS(load<f32>(p1 + (<usize>j << 2)), m, sq);
+    for (let j = i; j < n; j++) s2 += termS(load<f32>(p2 + (<usize>j << 2)), m, sq);
+    for (let j = i; j < n; j++) s3 += termS(load<f32>(p3 + (<usize>j << 2)), m, sq);
+    s += s0;
+    s += s1;
+    s += s2;
+    s += s3;
   }
-  let s = <f64>(f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + <f64>(f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
-  for (; i < n; i++) {
-    const d = load<f32>(p + (<usize>i << 2)) - m;
-    s += <f64>(d * d);
-  }
+  for (; k < N; k++) s += plane(p + <usize>k * stride, n, m, sq);
   return s;
 }
 
 /** mean[c], varb[c] (biased) over N and HW, for c in [c0,c1). x: (N,C,HW). */
 export function bn_stats(x: usize, mean: usize, varb: usize, N: i32, C: i32, HW: i32, c0: i32, c1: i32): void {
   const cnt = <f64>N * <f64>HW;
+  const stride = (<usize>C * <usize>HW) << 2;
   for (let c = c0; c < c1; c++) {
-    let s: f64 = 0;
-    for (let n = 0; n < N; n++) s += sum(x + ((<usize>(n * C + c) * <usize>HW) << 2), HW);
-    const m = <f32>(s / cnt);
-    let q: f64 = 0;
-    for (let n = 0; n < N; n++) q += sumSqDev(x + ((<usize>(n * C + c) * <usize>HW) << 2), HW, m);
+    const xc = x + ((<usize>c * <usize>HW) << 2);
+    const m = <f32>(planes(xc, stride, N, HW, 0, 0) / cnt);
+    const q = planes(xc, stride, N, HW, m, 1);
     store<f32>(mean + (<usize>c << 2), m);
     store<f32>(varb + (<usize>c << 2), <f32>(q / cnt));
   }
@@ -70,6 +112,23 @@ export function bn_apply(x: usize, y: usize, scale: usize, shift: usize, N: i32,
   }
 }
 
+// One plane's Σg and Σg·(x-m): the vector part's lane sums s1, s2 plus the scalar tail (elements
+// i0 ≤ i < n) in f64, into tailG and tailGX (globals: AssemblyScript functions return one value).
+let tailG: f64 = 0, tailGX: f64 = 0;
+// @ts-ignore: decorator
+@inline function gradTail(xp: usize, dp: usize, i0: i32, n: i32, m: f32, sa: f32, sb: f32, relu: i32, s1: f64, s2: f64): void {
+  for (let i = i0; i < n; i++) {
+    const o = <usize>i << 2;
+    const xs = load<f32>(xp + o);
+    let g = load<f32>(dp + o);
+    if (relu && !(xs * sa + sb > 0)) g = 0;
+    s1 += <f64>g;
+    s2 += <f64>(g * (xs - m));
+  }
+  tailG = s1;
+  tailGX = s2;
+}
+
 /**
  * Backward of training-mode BatchNorm (optionally followed by ReLU).
  * x: (N,C,HW) input, dy: upstream, dx: written. mean, invstd, gamma, scale, shift: (C).
@@ -88,31 +147,50 @@ export function bn_bwd(x: usize, dy: usize, dx: usize, mean: usize, invstd: usiz
     const mv = f32x4.splat(m);
     const sa = load<f32>(scale + (<usize>c << 2)), sb = load<f32>(shift + (<usize>c << 2));
     const sav = f32x4.splat(sa), sbv = f32x4.splat(sb);
+    // Σg and Σg·(x-m), per plane then in image order (as in `planes`), two planes side by side.
     let sg: f64 = 0, sgx: f64 = 0;
-    for (let n = 0; n < N; n++) {
-      const off = (<usize>(n * C + c) * <usize>HW) << 2;
+    const stride = (<usize>C * <usize>HW) << 2, cb = (<usize>c * <usize>HW) << 2;
+    let n = 0;
+    for (; n + 2 <= N; n += 2) {
+      const x0 = x + cb + <usize>n * stride, d0 = dy + cb + <usize>n * stride;
+      const x1 = x0 + stride, d1 = d0 + stride;
+      let ag0 = f32x4.splat(0), agx0 = f32x4.splat(0), ag1 = f32x4.splat(0), agx1 = f32x4.splat(0);
+      let i = 0;
+      for (; i + 4 <= HW; i += 4) {
+        const o = <usize>i << 2;
+        const xa = v128.load(x0 + o), xb = v128.load(x1 + o);
+        let ga = v128.load(d0 + o), gb = v128.load(d1 + o);
+        if (relu) {
+          ga = v128.and(ga, f32x4.gt(f32x4.add(f32x4.mul(xa, sav), sbv), zero));
+          gb = v128.and(gb, f32x4.gt(f32x4.add(f32x4.mul(xb, sav), sbv), zero));
+        }
+        ag0 = f32x4.add(ag0, ga);
+        agx0 = f32x4.add(agx0, f32x4.mul(ga, f32x4.sub(xa, mv)));
+        ag1 = f32x4.add(ag1, gb);
+        agx1 = f32x4.add(agx1, f32x4.mul(gb, f32x4.sub(xb, mv)));
+      }
+      gradTail(x0, d0, i, HW, m, sa, sb, relu, lanes(ag0), lanes(agx0));
+      sg += tailG;
+      sgx += tailGX;
+      gradTail(x1, d1, i, HW, m, sa, sb, relu, lanes(ag1), lanes(agx1));
+      sg += tailG;
+      sgx += tailGX;
+    }
+    for (; n < N; n++) {
+      const x0 = x + cb + <usize>n * stride, d0 = dy + cb + <usize>n * stride;
       let ag = f32x4.splat(0), agx = f32x4.splat(0);
       let i = 0;
       for (; i + 4 <= HW; i += 4) {
         const o = <usize>i << 2;
-        const xv = v128.load(x + off + o);
-        let g = v128.load(dy + off + o);
+        const xv = v128.load(x0 + o);
+        let g = v128.load(d0 + o);
         if (relu) g = v128.and(g, f32x4.gt(f32x4.add(f32x4.mul(xv, sav), sbv), zero));
         ag = f32x4.add(ag, g);
         agx = f32x4.add(agx, f32x4.mul(g, f32x4.sub(xv, mv)));
       }
-      let s1 = <f64>(f32x4.extract_lane(ag, 0) + f32x4.extract_lane(ag, 1)) + <f64>(f32x4.extract_lane(ag, 2) + f32x4.extract_lane(ag, 3));
-      let s2 = <f64>(f32x4.extract_lane(agx, 0) + f32x4.extract_lane(agx, 1)) + <f64>(f32x4.extract_lane(agx, 2) + f32x4.extract_lane(agx, 3));
-      for (; i < HW; i++) {
-        const o = <usize>i << 2;
-        const xs = load<f32>(x + off + o);
-        let g = load<f32>(dy + off + o);
-        if (relu && !(xs * sa + sb > 0)) g = 0;
-        s1 += <f64>g;
-        s2 += <f64>(g * (xs - m));
-      }
-      sg += s1;
-      sgx += s2;
+      gradTail(x0, d0, i, HW, m, sa, sb, relu, lanes(ag), lanes(agx));
+      sg += tailG;
+      sgx += tailGX;
     }
     const gam = load<f32>(gamma + (<usize>c << 2));
     const dgam = <f32>sgx * is; // sum(g * xhat)
