@@ -8,6 +8,8 @@
 //   bwd data: the forward pass on dy with the kernel flipped and transposed (pad stays 1)
 //   bwd wt:   input transform of x, gradient transform of dy → macc[p] (O,C) += d[p] (O,T) · u[p]ᵀ,
 //             and Gᵀ macc G into dw once at the end.
+// With F(4×4), wino_bwd also does the backward-data pass in the same sweep: each image's dy is read
+// and copied once for both, and its tiles are still in cache for the second transform.
 import { deinterleave, gradTransform, groupOf, inputTransform, outputTransform, span } from './winograd';
 import { deinterleave4, gradTransform4, inputTransform4, outputTransform4, phaseRow } from './winograd4';
 import { filterTransform, weightUntransform } from './winograd_kernel';
@@ -29,10 +31,9 @@ function paddedFloats(C: i32, H: i32, W: i32, m: i32): i32 {
   return C * (4 * ((H + 3) >> 2) + 2) * phaseRow((W + 3) >> 2);
 }
 
-/** Floats of one image's dy copy for the weight gradient: (O, H, W), or (O, 4·th, phaseRow(tw)). */
+/** Floats of one image's dy copy for the weight gradient: (O, H, W), or F(4×4)'s padded copy. */
 function gradFloats(O: i32, H: i32, W: i32, m: i32): i32 {
-  if (m == 2) return O * H * W;
-  return O * 4 * ((H + 3) >> 2) * phaseRow((W + 3) >> 2);
+  return m == 2 ? O * H * W : paddedFloats(O, H, W, m);
 }
 
 // @ts-ignore: decorator
@@ -46,18 +47,22 @@ function fwdScratch(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
   return span(36 * 4) + span(paddedFloats(C, H, W, m)) + P * span(C * T) + P * span(O * T);
 }
 
-/** Scratch of the weight-gradient pass: macc (P,O,C), tmp, xp, dy copy, u P×(C,T), d P×(O,T). */
-function bwdWeightScratch(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
+/**
+ * Scratch of the backward pass: macc (P,O,C), tmp, xp, dy copy, u P×(C,T), d P×(O,T), and for
+ * F(4×4)'s backward-data part e P×(O,T).
+ */
+function bwdScratch(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
   const P = planesOf(m), tiles = tilesOf(H, W, m), T = rowStride(groupOf(C, O, tiles, P) * tiles);
-  return span(P * O * C) + span(36 * 4) + span(paddedFloats(C, H, W, m)) + span(gradFloats(O, H, W, m)) + P * span(C * T) + P * span(O * T);
+  const e = m == 4 ? P * span(O * T) : 0;
+  return span(P * O * C) + span(36 * 4) + span(paddedFloats(C, H, W, m)) + span(gradFloats(O, H, W, m)) + P * span(C * T) + P * span(O * T) + e;
 }
 
 /**
  * Floats of per-thread scratch that wino_fwd needs for x (·,C,H,W) → y (·,O,H,W) and for the same
- * pass backward (O → C channels), and that wino_bwd_weight needs.
+ * pass backward (O → C channels), and that wino_bwd needs.
  */
 export function wino_scratch_floats(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
-  return max(max(fwdScratch(C, H, W, O, m), fwdScratch(O, H, W, C, m)), bwdWeightScratch(C, H, W, O, m));
+  return max(max(fwdScratch(C, H, W, O, m), fwdScratch(O, H, W, C, m)), bwdScratch(C, H, W, O, m));
 }
 
 /**
@@ -116,15 +121,18 @@ export function wino_fwd(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i3
 
 /**
  * dw (O,C,3,3) += ∂/∂w and db (O) += Σ dy over images [n0, n1) and pixels (db == 0: skipped).
- * Accumulates, so each thread owns its dw/db and the caller sums them.
+ * Accumulates, so each thread owns its dw/db and the caller sums them. With F(4×4) (mt == 4) and
+ * dx != 0, also dx (N,C,H,W) = the backward-data pass, exactly as wino_fwd computes it from dy and
+ * the flipped kernels v (P,C,O) (dx == 0: weight gradient only; F(2×2) only takes dx == 0).
  */
-export function wino_bwd_weight(dy: usize, x: usize, dw: usize, db: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, mt: i32, scratch: usize): void {
+export function wino_bwd(dy: usize, x: usize, v: usize, dx: usize, dw: usize, db: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, mt: i32, scratch: usize): void {
   const P = planesOf(mt), tiles = tilesOf(H, W, mt), G = groupOf(C, O, tiles, P), T = rowStride(G * tiles);
   const th = (H + mt - 1) / mt, tw = (W + mt - 1) / mt;
   const xpF = paddedFloats(C, H, W, mt), dyF = gradFloats(O, H, W, mt), vs = O * C;
   const macc = scratch, tmp = macc + (<usize>span(P * vs) << 2), xp = tmp + (<usize>span(36 * 4) << 2);
   const dyp = xp + (<usize>span(xpF) << 2), u = dyp + (<usize>span(dyF) << 2), d = u + (<usize>(P * span(C * T)) << 2);
   const us = <usize>span(C * T) << 2, ds = <usize>span(O * T) << 2;
+  const e = d + <usize>P * ds; // F(4×4) backward data: dy's input-transformed tiles (P, O, T)
   memory.fill(macc, 0, <usize>(P * vs) << 2);
   memory.fill(xp, 0, <usize>span(xpF) << 2);
   memory.fill(dyp, 0, <usize>span(dyF) << 2);
@@ -137,13 +145,25 @@ export function wino_bwd_weight(dy: usize, x: usize, dw: usize, db: usize, n0: i
         deinterleave(dyp, dyn, O, H, W, 0);
         gradTransform(dyp, d, ds, T, t * tiles, O, H, W);
       } else {
-        deinterleave4(dyp, dyn, O, H, W, 4 * th, tw, 0, tmp);
-        gradTransform4(dyp, d, ds, T, t * tiles, O, th, tw, tmp);
+        // One padded copy serves both transforms: the forward-style input transform (data) and,
+        // read one row and column in, the gradient transform (weights).
+        deinterleave4(dyp, dyn, O, H, W, 4 * th + 2, tw, 1, tmp);
+        gradTransform4(dyp, d, ds, T, t * tiles, O, th, tw, 4 * th + 2, 1, tmp);
+        if (dx) inputTransform4(dyp, e, ds, T, t * tiles, O, th, tw, tmp);
       }
     }
     // macc[p] (O, C) += d[p] (O, L) · u[p] (C, L)ᵀ: dot products along the L tiles (stale columns excluded).
     for (let p = 0; p < P; p++) {
       gemmNTStrided(O, C, L, d + <usize>p * ds, T, u + <usize>p * us, T, macc + (<usize>(p * vs) << 2), C, 1);
+    }
+    if (dx) {
+      // u is free again: it takes dx's tiles, v[p] (C, O) · e[p] (O, T), as in wino_fwd.
+      for (let p = 0; p < P; p++) {
+        gemmStrided(C, rowStride(L), O, v + (<usize>(p * vs) << 2), <usize>O << 2, 4, e + <usize>p * ds, T, u + <usize>p * us, T, 0);
+      }
+      for (let t = 0; t < g; t++) {
+        outputTransform4(u, us, T, t * tiles, dx + (<usize>((n + t) * C * H * W) << 2), 0, C, H, W, tmp);
+      }
     }
   }
   weightUntransform(macc, dw, O, C, mt);

@@ -196,18 +196,21 @@ export function outputTransform4(m: usize, ps: usize, T: i32, t0: i32, y: usize,
 }
 
 /**
- * A dy Aᵀ of every 4×4 block of one image's dy, phase-split (O, 4·th, phaseRow(tw)) with zeros past
- * the image, into planes d (36 × (O, T), plane stride ps bytes) at tile columns [t0, t0 + th·tw).
+ * A dy Aᵀ of every 4×4 block of one image's dy, phase-split by deinterleave4 at offset p (0 or 1:
+ * the same copy the backward-data pass transforms) into (O, rows, phaseRow(tw)) with zeros past the
+ * image, into planes d (36 × (O, T), plane stride ps bytes) at tile columns [t0, t0 + th·tw).
  */
-export function gradTransform4(dyq: usize, d: usize, ps: usize, T: i32, t0: i32, O: i32, th: i32, tw: i32, tmp: usize): void {
-  const S = <usize>phaseLen(tw) << 2, rowB = <usize>phaseRow(tw) << 2;
+export function gradTransform4(dyq: usize, d: usize, ps: usize, T: i32, t0: i32, O: i32, th: i32, tw: i32, rows: i32, p: i32, tmp: usize): void {
+  const S = phaseLen(tw), rowB = <usize>phaseRow(tw) << 2;
+  // Column 4tx + k of the image is padded column 4tx + k + p: phase (k+p)%4, index tx + (k+p)/4.
+  const o0 = phaseAt(S, p), o1 = phaseAt(S, p + 1), o2 = phaseAt(S, p + 2), o3 = phaseAt(S, p + 3);
   for (let o = 0; o < O; o++) {
     for (let ty = 0; ty < th; ty++) {
-      const r0 = dyq + (<usize>((o * 4 * th + 4 * ty) * phaseRow(tw)) << 2);
+      const r0 = dyq + (<usize>((o * rows + 4 * ty + p) * phaseRow(tw)) << 2);
       for (let tx = 0; tx < tw; tx += 4) {
         let r = r0 + (<usize>tx << 2);
         for (let i = 0; i < 4; i++) {
-          a6(v128.load(r), v128.load(r + S), v128.load(r + 2 * S), v128.load(r + 3 * S), tmp + (<usize>(6 * i) << 4), 16, 4);
+          a6(v128.load(r + o0), v128.load(r + o1), v128.load(r + o2), v128.load(r + o3), tmp + (<usize>(6 * i) << 4), 16, 4);
           r += rowB;
         }
         const n = min(4, tw - tx);

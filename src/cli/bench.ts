@@ -61,8 +61,8 @@ export const benchCommand: Command = {
       console.log(line(r));
       console.log(`  per step, ms: ${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       console.log(`  wasm kernels, ms per step: ${Object.entries(r.kernels).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-      console.log(`  conv GFLOP/s (batch 128, best of 7; direct-conv FLOPs)   forward  bwd-data  bwd-weight`);
-      for (const l of r.layers) console.log(`    ${l.layer.padEnd(6)} ${l.shape.padEnd(20)} ${l.algo.padEnd(20)} ${l.forward.toFixed(1).padStart(8)} ${l.backwardData.toFixed(1).padStart(9)} ${l.backwardWeight.toFixed(1).padStart(11)}`);
+      console.log(`  conv GFLOP/s (batch 128, best of 7; direct-conv FLOPs)   forward  bwd-data  bwd-weight  bwd-both`);
+      for (const l of r.layers) console.log(`    ${l.layer.padEnd(6)} ${l.shape.padEnd(20)} ${l.algo.padEnd(20)} ${l.forward.toFixed(1).padStart(8)} ${l.backwardData.toFixed(1).padStart(9)} ${l.backwardWeight.toFixed(1).padStart(11)} ${l.backward.toFixed(1).padStart(9)}`);
     }
     if (results.length === 2) console.log(`speed-up 1 → ${results[1]!.threads} threads: ${(results[0]!.msPerStep / results[1]!.msPerStep).toFixed(2)}x`);
     return 0;

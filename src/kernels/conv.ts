@@ -120,9 +120,40 @@ export function conv2dBackwardData(e: Engine, dy: number, w: number, dx: number,
  */
 export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: number, db: number, s: ConvShape, algo: ConvAlgo = 'auto'): void {
   const mark = e.arena.mark();
+  const m = tileSize(s, algo);
+  const part = weightGradParts(e, dw, db, s);
+  if (m) runSplit(e, 'wino_bwd', s, m, (n0, n1, scr, t) => [dy, x, 0, 0, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr]);
+  else runSplit(e, 'conv2d_bwd_weight', s, 0, (n0, n1, scr, t) => [dy, x, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
+  part.sum();
+  e.arena.release(mark);
+}
+
+/**
+ * Both backward passes: dx as conv2dBackwardData, dw and db as conv2dBackwardWeight (same bits).
+ * With F(4×4) one sweep over the images does both, so dy is read and copied once.
+ */
+export function conv2dBackward(e: Engine, dy: number, x: number, w: number, dx: number, dw: number, db: number, s: ConvShape, algo: ConvAlgo = 'auto'): void {
+  const m = tileSize(s, algo);
+  if (m !== 4) {
+    conv2dBackwardData(e, dy, w, dx, s, algo);
+    conv2dBackwardWeight(e, dy, x, dw, db, s, algo);
+    return;
+  }
+  const mark = e.arena.mark();
+  const v = winoFilter(e, w, s, m, 1);
+  const part = weightGradParts(e, dw, db, s);
+  runSplit(e, 'wino_bwd', s, m, (n0, n1, scr, t) => [dy, x, v, dx, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr]);
+  part.sum();
+  e.arena.release(mark);
+}
+
+/**
+ * Per-thread weight-gradient buffers, zeroed: thread 0 accumulates into the caller's dw/db, the
+ * others into their own (arena), which sum() adds into the caller's.
+ */
+function weightGradParts(e: Engine, dw: number, db: number, s: ConvShape): { dws: number[]; dbs: number[]; sum: () => void } {
   const nw = s.O * s.C * s.KH * s.KW;
   const T = splitImages(s.N, e.pool.size).length;
-  // Thread 0 accumulates into the caller's buffers, the others into their own.
   const dws = [dw], dbs = [db];
   for (let t = 1; t < T; t++) {
     dws.push(e.arena.alloc(nw));
@@ -132,12 +163,13 @@ export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: numbe
     e.floats(dws[t]!, nw).fill(0);
     if (db) e.floats(dbs[t]!, s.O).fill(0);
   }
-  const m = tileSize(s, algo);
-  if (m) runSplit(e, 'wino_bwd_weight', s, m, (n0, n1, scr, t) => [dy, x, dws[t]!, dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr]);
-  else runSplit(e, 'conv2d_bwd_weight', s, 0, (n0, n1, scr, t) => [dy, x, dws[t]!, dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
-  sumInto(e, dw, dws.slice(1), nw);
-  if (db) sumInto(e, db, dbs.slice(1), s.O);
-  e.arena.release(mark);
+  return {
+    dws, dbs,
+    sum: () => {
+      sumInto(e, dw, dws.slice(1), nw);
+      if (db) sumInto(e, db, dbs.slice(1), s.O);
+    },
+  };
 }
 
 /** dst[i] += Σ parts[t][i] for i < n. */

@@ -5,7 +5,7 @@
 // Winograd layers show their effective rate (they do 2.25× fewer multiplies in their GEMMs).
 // Each figure is the best of a few runs after a warm-up.
 import type { Engine } from '../engine/wasm.js';
-import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convAlgoFor, convFlops, convOutSize, type ConvShape } from '../kernels/conv.js';
+import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convAlgoFor, convFlops, convOutSize, type ConvShape } from '../kernels/conv.js';
 import { Conv2d } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
@@ -18,6 +18,8 @@ export interface LayerRate {
   forward: number; // GFLOP/s
   backwardData: number;
   backwardWeight: number;
+  /** Both backward passes in one call, as training runs them (their FLOPs together). */
+  backward: number;
 }
 
 /** Each Conv2d of a Sequential-like model with its input shape for a batch of `batch`. */
@@ -63,12 +65,13 @@ export function benchConvLayers(e: Engine, model: Module, batch = 128, reps = 7)
       };
       const x = buf(s.N * s.C * s.H * s.W), w = buf(s.O * s.C * s.KH * s.KW), b = buf(s.O);
       const y = buf(s.N * s.O * OH * OW), dx = buf(s.N * s.C * s.H * s.W), dw = buf(s.O * s.C * s.KH * s.KW), db = buf(s.O);
-      const rate = (ms: number) => Number((convFlops(s) / (ms * 1e6)).toFixed(1));
+      const rate = (ms: number, passes = 1) => Number(((passes * convFlops(s)) / (ms * 1e6)).toFixed(1));
       const r: LayerRate = {
         layer, shape: `${s.C}→${s.O} ${s.H}×${s.W} p${s.pad}`, algo: convAlgoFor(s),
         forward: rate(best(() => conv2dForward(e, x, w, b, y, s), reps)),
         backwardData: rate(best(() => conv2dBackwardData(e, y, w, dx, s), reps)),
         backwardWeight: rate(best(() => conv2dBackwardWeight(e, y, x, dw, db, s), reps)),
+        backward: rate(best(() => conv2dBackward(e, y, x, w, dx, dw, db, s), reps), 2),
       };
       e.arena.release(m);
       return r;

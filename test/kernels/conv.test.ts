@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, closeEngine } from '../../src/engine/node.js';
 import type { Engine, Variant } from '../../src/engine/wasm.js';
-import { conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convOutSize, convAlgoFor, winogradApplies, type ConvAlgo, type ConvShape } from '../../src/kernels/conv.js';
+import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convOutSize, convAlgoFor, winogradApplies, type ConvAlgo, type ConvShape } from '../../src/kernels/conv.js';
 import { convRefBwdData, convRefBwdWeight, convRefFwd, gemmRef } from '../../src/kernels/conv_ref.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -100,6 +100,13 @@ function checkConv(e: Engine, name: string, s: ConvShape, rng: Rng, algo: ConvAl
   expectClose(get(e, pdb, s.O), want.db, `${name} backward-weight db`);
   conv2dBackwardWeight(e, pdy, px, pdw, 0, s, algo);
   expectClose(get(e, pdw, nw), want.dw, `${name} backward-weight, no db`);
+  // Both passes in one call (one sweep for F(4×4)): the same bits as the two calls above.
+  const sep = { dx: get(e, pdx, nx), dw: get(e, pdw, nw), db: get(e, pdb, s.O) };
+  const pdx2 = put(e, random(rng, nx)), pdw2 = put(e, random(rng, nw)), pdb2 = put(e, random(rng, s.O));
+  conv2dBackward(e, pdy, px, pw, pdx2, pdw2, pdb2, s, algo);
+  assert.deepEqual(get(e, pdx2, nx), sep.dx, `${name} backward, both: dx`);
+  assert.deepEqual(get(e, pdw2, nw), sep.dw, `${name} backward, both: dw`);
+  assert.deepEqual(get(e, pdb2, s.O), sep.db, `${name} backward, both: db`);
   e.arena.release(mark);
 }
 
