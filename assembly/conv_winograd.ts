@@ -68,14 +68,17 @@ export function wino_scratch_floats(C: i32, H: i32, W: i32, O: i32, m: i32): i32
 /**
  * One image xn (C,H,W) through its zero-bordered copy xp into the transformed tiles u (P planes of
  * stride us bytes, rows of T tiles) at tile column t0. Shared by the forward and the weight-gradient pass.
+ * scale != 0 (F(4×4) only): the tiles of max(x·scale[c] + shift[c], 0), a BatchNorm + ReLU output
+ * that is never stored.
  */
-function inputTiles(xn: usize, xp: usize, u: usize, us: usize, T: i32, t0: i32, C: i32, H: i32, W: i32, mt: i32, tmp: usize): void {
+function inputTiles(xn: usize, xp: usize, u: usize, us: usize, T: i32, t0: i32, C: i32, H: i32, W: i32, mt: i32, tmp: usize,
+  scale: usize, shift: usize): void {
   if (mt == 2) {
     deinterleave(xp, xn, C, H, W, 1);
     inputTransform(xp, u, us, T, t0, C, H, W);
   } else {
     const th = (H + 3) >> 2, tw = (W + 3) >> 2;
-    deinterleave4(xp, xn, C, H, W, 4 * th + 2, tw, 1, tmp);
+    deinterleave4(xp, xn, C, H, W, 4 * th + 2, tw, 1, tmp, scale, shift);
     inputTransform4(xp, u, us, T, t0, C, th, tw, tmp);
   }
 }
@@ -91,9 +94,11 @@ export function wino_filter(w: usize, v: usize, O: i32, C: i32, flip: i32, m: i3
 /**
  * y (N,O,H,W) = conv(x (N,C,H,W), pad 1) + b (O) (b == 0: no bias) for images [n0, n1), with the
  * kernel transformed by wino_filter: v (P,O,C). The backward-data pass is this on dy with the
- * flipped v (P,C,O) and C, O swapped. scratch: tmp, xp, u and m.
+ * flipped v (P,C,O) and C, O swapped. scratch: tmp, xp, u and m. scale != 0 (F(4×4) only): the input
+ * is max(x·scale[c] + shift[c], 0) (see inputTiles).
  */
-export function wino_fwd(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, mt: i32, scratch: usize): void {
+export function wino_fwd(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, mt: i32, scratch: usize,
+  scale: usize, shift: usize): void {
   const P = planesOf(mt), tiles = tilesOf(H, W, mt), G = groupOf(C, O, tiles, P), T = rowStride(G * tiles);
   const xpF = paddedFloats(C, H, W, mt);
   const tmp = scratch, xp = tmp + (<usize>span(36 * 4) << 2);
@@ -104,7 +109,7 @@ export function wino_fwd(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i3
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * tiles;
     for (let t = 0; t < g; t++) {
-      inputTiles(x + (<usize>((n + t) * C * H * W) << 2), xp, u, us, T, t * tiles, C, H, W, mt, tmp);
+      inputTiles(x + (<usize>((n + t) * C * H * W) << 2), xp, u, us, T, t * tiles, C, H, W, mt, tmp, scale, shift);
     }
     // Columns [L, rowStride(L)) hold stale values: they keep the GEMM on its 8-wide panels and
     // their results are never read.
@@ -124,8 +129,10 @@ export function wino_fwd(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i3
  * Accumulates, so each thread owns its dw/db and the caller sums them. With F(4×4) (mt == 4) and
  * dx != 0, also dx (N,C,H,W) = the backward-data pass, exactly as wino_fwd computes it from dy and
  * the flipped kernels v (P,C,O) (dx == 0: weight gradient only; F(2×2) only takes dx == 0).
+ * scale != 0 (F(4×4) only): the layer's input is max(x·scale[c] + shift[c], 0) (see inputTiles).
  */
-export function wino_bwd(dy: usize, x: usize, v: usize, dx: usize, dw: usize, db: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, mt: i32, scratch: usize): void {
+export function wino_bwd(dy: usize, x: usize, v: usize, dx: usize, dw: usize, db: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, mt: i32, scratch: usize,
+  scale: usize, shift: usize): void {
   const P = planesOf(mt), tiles = tilesOf(H, W, mt), G = groupOf(C, O, tiles, P), T = rowStride(G * tiles);
   const th = (H + mt - 1) / mt, tw = (W + mt - 1) / mt;
   const xpF = paddedFloats(C, H, W, mt), dyF = gradFloats(O, H, W, mt), vs = O * C;
@@ -139,7 +146,7 @@ export function wino_bwd(dy: usize, x: usize, v: usize, dx: usize, dw: usize, db
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * tiles;
     for (let t = 0; t < g; t++) {
-      inputTiles(x + (<usize>((n + t) * C * H * W) << 2), xp, u, us, T, t * tiles, C, H, W, mt, tmp);
+      inputTiles(x + (<usize>((n + t) * C * H * W) << 2), xp, u, us, T, t * tiles, C, H, W, mt, tmp, scale, shift);
       const dyn = dy + (<usize>((n + t) * O * H * W) << 2);
       if (mt == 2) {
         deinterleave(dyp, dyn, O, H, W, 0);
@@ -147,7 +154,7 @@ export function wino_bwd(dy: usize, x: usize, v: usize, dx: usize, dw: usize, db
       } else {
         // One padded copy serves both transforms: the forward-style input transform (data) and,
         // read one row and column in, the gradient transform (weights).
-        deinterleave4(dyp, dyn, O, H, W, 4 * th + 2, tw, 1, tmp);
+        deinterleave4(dyp, dyn, O, H, W, 4 * th + 2, tw, 1, tmp, 0, 0);
         gradTransform4(dyp, d, ds, T, t * tiles, O, th, tw, 4 * th + 2, 1, tmp);
         if (dx) inputTransform4(dyp, e, ds, T, t * tiles, O, th, tw, tmp);
       }

@@ -3,7 +3,7 @@
 // is a scatter with no comparisons. The fused variant applies dropout to the taps first, drawing
 // the same masks as dropout_fwd from the element index: no mask buffer and one pass less.
 // Global average pooling is small enough to live in TypeScript.
-import { dropMask, dropThreshold } from './elementwise';
+import { bnr, dropMask, dropThreshold } from './elementwise';
 import { storeN } from './winograd';
 
 /** x: (P,H,W) → y: (P,H/2,W/2), arg: same size as y, tap index stored as f32. */
@@ -131,13 +131,14 @@ export function maxpool2_bwd(dy: usize, arg: usize, dx: usize, p0: i32, p1: i32,
 
 // Four outputs of dropout + max-pool: columns a..a+7 (row 2i) and c..c+7 (row 2i+1), whose
 // idx·GOLDEN products start at pa and pc; the first n outputs (and taps) are stored at y/arg + o.
+// bn: the taps go through max(x·av + bv, 0) first.
 @inline function dropPool4(x: usize, y: usize, arg: usize, a: i32, c: i32, pa: v128, pc: v128, o: usize,
-  seed: u32, threshold: u32, keep: f32, n: i32): void {
+  seed: u32, threshold: u32, keep: f32, n: i32, bn: bool, av: v128, bv: v128): void {
   const g4 = i32x4.splat(4 * GOLDEN);
-  const ra = f32x4.mul(v128.load(x + (<usize>a << 2)), dropMaskOf(seed, pa, threshold, keep));
-  const rb = f32x4.mul(v128.load(x + (<usize>(a + 4) << 2)), dropMaskOf(seed, i32x4.add(pa, g4), threshold, keep));
-  const sa = f32x4.mul(v128.load(x + (<usize>c << 2)), dropMaskOf(seed, pc, threshold, keep));
-  const sb = f32x4.mul(v128.load(x + (<usize>(c + 4) << 2)), dropMaskOf(seed, i32x4.add(pc, g4), threshold, keep));
+  const ra = f32x4.mul(bnr(v128.load(x + (<usize>a << 2)), bn, av, bv), dropMaskOf(seed, pa, threshold, keep));
+  const rb = f32x4.mul(bnr(v128.load(x + (<usize>(a + 4) << 2)), bn, av, bv), dropMaskOf(seed, i32x4.add(pa, g4), threshold, keep));
+  const sa = f32x4.mul(bnr(v128.load(x + (<usize>c << 2)), bn, av, bv), dropMaskOf(seed, pc, threshold, keep));
+  const sb = f32x4.mul(bnr(v128.load(x + (<usize>(c + 4) << 2)), bn, av, bv), dropMaskOf(seed, i32x4.add(pc, g4), threshold, keep));
   let best = v128.shuffle<f32>(ra, rb, 0, 2, 4, 6);
   let k = f32x4.splat(0);
   const t1 = v128.shuffle<f32>(ra, rb, 1, 3, 5, 7);
@@ -176,50 +177,76 @@ export function maxpool2_bwd(dy: usize, arg: usize, dx: usize, p0: i32, p1: i32,
   return v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
 }
 
-/** maxpool2(dropout(x)) with the mask of dropout_fwd(seed, p); same outputs as maxpool2_fwd. */
-export function dropout_maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32, seed: u32, p: f32): void {
-  const OH = H >> 1, OW = W >> 1;
+/**
+ * maxpool2(dropout(x)) with the mask of dropout_fwd(seed, p); same outputs as maxpool2_fwd.
+ * scale != 0: of dropout(max(x·scale[c] + shift[c], 0)) for plane pl's channel c = pl % C, a
+ * BatchNorm + ReLU output that is never stored (bn_apply's vector operations, so the same bits).
+ */
+export function dropout_maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32, seed: u32, p: f32,
+  scale: usize, shift: usize, C: i32): void {
   const keep = <f32>1 / (<f32>1 - p);
   const threshold = dropThreshold(p);
   for (let pl = p0; pl < p1; pl++) {
-    const base = pl * H * W;
-    const yo = (<usize>pl * <usize>(OH * OW)) << 2;
-    for (let i = 0; i < OH; i++) {
-      const i0 = base + 2 * i * W, i1 = i0 + W;
-      let j = 0;
-      // idx·GOLDEN of elements i0..i0+3 and i1..i1+3; +4·GOLDEN per 4 columns.
-      let pa = i32x4.mul(i32x4.add(i32x4.splat(i0), i32x4(0, 1, 2, 3)), i32x4.splat(GOLDEN));
-      let pc = i32x4.mul(i32x4.add(i32x4.splat(i1), i32x4(0, 1, 2, 3)), i32x4.splat(GOLDEN));
-      const g8 = i32x4.splat(8 * GOLDEN);
-      // Four outputs at a time: 8 columns of both rows, split into even (left) and odd (right) taps.
-      for (; j + 4 <= OW; j += 4) {
-        dropPool4(x, y, arg, i0 + 2 * j, i1 + 2 * j, pa, pc, yo + (<usize>(i * OW + j) << 2), seed, threshold, keep, 4);
-        pa = i32x4.add(pa, g8);
-        pc = i32x4.add(pc, g8);
-      }
-      // The last OW % 4 outputs (3 of OW = 7 in the reference net) as one more block whose extra
-      // lanes read the columns past the row (the next row's first ones) and are not stored. The
-      // last row of a thread's last plane stays scalar: its extra columns may lie past x.
-      if (j < OW && (pl < p1 - 1 || i < OH - 1)) {
-        dropPool4(x, y, arg, i0 + 2 * j, i1 + 2 * j, pa, pc, yo + (<usize>(i * OW + j) << 2), seed, threshold, keep, OW - j);
-        j = OW;
-      }
-      for (; j < OW; j++) {
-        const a = i0 + 2 * j, c = i1 + 2 * j;
-        let best = load<f32>(x + (<usize>a << 2)) * dropMask(seed, <u32>a, threshold, keep);
-        let k: f32 = 0;
-        const v1 = load<f32>(x + (<usize>(a + 1) << 2)) * dropMask(seed, <u32>(a + 1), threshold, keep);
-        if (v1 > best || isNaN(v1)) { best = v1; k = 1; }
-        const v2 = load<f32>(x + (<usize>c << 2)) * dropMask(seed, <u32>c, threshold, keep);
-        if (v2 > best || isNaN(v2)) { best = v2; k = 2; }
-        const v3 = load<f32>(x + (<usize>(c + 1) << 2)) * dropMask(seed, <u32>(c + 1), threshold, keep);
-        if (v3 > best || isNaN(v3)) { best = v3; k = 3; }
-        const o = yo + (<usize>(i * OW + j) << 2);
-        store<f32>(y + o, best);
-        store<f32>(arg + o, k);
-      }
+    // Two instantiations, so that the plain pass carries no BatchNorm arithmetic.
+    if (scale) {
+      const c = <usize>(pl % C) << 2;
+      dropPoolPlane(x, y, arg, pl, p1, H, W, seed, threshold, keep, true, load<f32>(scale + c), load<f32>(shift + c));
+    } else {
+      dropPoolPlane(x, y, arg, pl, p1, H, W, seed, threshold, keep, false, 1, 0);
     }
   }
+}
+
+/** One plane of dropout_maxpool2_fwd (through max(x·a + b, 0) when bn). */
+// @ts-ignore: decorator
+@inline function dropPoolPlane(x: usize, y: usize, arg: usize, pl: i32, p1: i32, H: i32, W: i32, seed: u32, threshold: u32, keep: f32,
+  bn: bool, a: f32, b: f32): void {
+  const OH = H >> 1, OW = W >> 1;
+  const av = f32x4.splat(a), bv = f32x4.splat(b);
+  const base = pl * H * W;
+  const yo = (<usize>pl * <usize>(OH * OW)) << 2;
+  for (let i = 0; i < OH; i++) {
+    const i0 = base + 2 * i * W, i1 = i0 + W;
+    let j = 0;
+    // idx·GOLDEN of elements i0..i0+3 and i1..i1+3; +4·GOLDEN per 4 columns.
+    let pa = i32x4.mul(i32x4.add(i32x4.splat(i0), i32x4(0, 1, 2, 3)), i32x4.splat(GOLDEN));
+    let pc = i32x4.mul(i32x4.add(i32x4.splat(i1), i32x4(0, 1, 2, 3)), i32x4.splat(GOLDEN));
+    const g8 = i32x4.splat(8 * GOLDEN);
+    // Four outputs at a time: 8 columns of both rows, split into even (left) and odd (right) taps.
+    for (; j + 4 <= OW; j += 4) {
+      dropPool4(x, y, arg, i0 + 2 * j, i1 + 2 * j, pa, pc, yo + (<usize>(i * OW + j) << 2), seed, threshold, keep, 4, bn, av, bv);
+      pa = i32x4.add(pa, g8);
+      pc = i32x4.add(pc, g8);
+    }
+    // The last OW % 4 outputs (3 of OW = 7 in the reference net) as one more block whose extra
+    // lanes read the columns past the row (the next row's first ones) and are not stored. The
+    // last row of a thread's last plane stays scalar: its extra columns may lie past x.
+    if (j < OW && (pl < p1 - 1 || i < OH - 1)) {
+      dropPool4(x, y, arg, i0 + 2 * j, i1 + 2 * j, pa, pc, yo + (<usize>(i * OW + j) << 2), seed, threshold, keep, OW - j, bn, av, bv);
+      j = OW;
+    }
+    for (; j < OW; j++) {
+      const a0 = i0 + 2 * j, c0 = i1 + 2 * j;
+      let best = bnr1(load<f32>(x + (<usize>a0 << 2)), bn, a, b) * dropMask(seed, <u32>a0, threshold, keep);
+      let k: f32 = 0;
+      const v1 = bnr1(load<f32>(x + (<usize>(a0 + 1) << 2)), bn, a, b) * dropMask(seed, <u32>(a0 + 1), threshold, keep);
+      if (v1 > best || isNaN(v1)) { best = v1; k = 1; }
+      const v2 = bnr1(load<f32>(x + (<usize>c0 << 2)), bn, a, b) * dropMask(seed, <u32>c0, threshold, keep);
+      if (v2 > best || isNaN(v2)) { best = v2; k = 2; }
+      const v3 = bnr1(load<f32>(x + (<usize>(c0 + 1) << 2)), bn, a, b) * dropMask(seed, <u32>(c0 + 1), threshold, keep);
+      if (v3 > best || isNaN(v3)) { best = v3; k = 3; }
+      const o = yo + (<usize>(i * OW + j) << 2);
+      store<f32>(y + o, best);
+      store<f32>(arg + o, k);
+    }
+  }
+}
+
+/** bnr (elementwise.ts) of one float: max(v·a + b, 0) with f32.max, whose -0/NaN rules are f32x4.max's. */
+// @ts-ignore: decorator
+@inline function bnr1(v: f32, bn: bool, a: f32, b: f32): f32 {
+  if (!bn) return v;
+  return max<f32>(v * a + b, 0);
 }
 
 /** Backward of dropout_maxpool2_fwd: dx (P,H,W) written in full, dy·mask at the winning tap. */

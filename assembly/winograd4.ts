@@ -11,6 +11,7 @@
 //   Bᵀ = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
 //   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 //   Aᵀ = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+import { bnr } from './elementwise';
 import { storeN } from './winograd';
 
 /**
@@ -35,31 +36,47 @@ import { storeN } from './winograd';
  * as whole vectors. A row's last block has its columns past the row masked to zero, so its stores
  * write zeros where the image ends (within phaseLen). Loads may run past a row into the next ones
  * of the same image; the image's last block goes through `tmp` (16 floats) so that nothing past x
- * is read.
+ * is read. scale != 0: the copy is of max(x·scale[c] + shift[c], 0), BatchNorm + ReLU applied on the
+ * way with bn_apply's operations (so the same bits as copying bn_apply's output).
  */
-export function deinterleave4(xq: usize, x: usize, C: i32, H: i32, W: i32, rows: i32, tw: i32, p: i32, tmp: usize): void {
+export function deinterleave4(xq: usize, x: usize, C: i32, H: i32, W: i32, rows: i32, tw: i32, p: i32, tmp: usize, scale: usize, shift: usize): void {
   const S = phaseLen(tw), L = phaseRow(tw), total = C * H * W;
   const jt = (W - 1) & ~15, left = W - jt; // the last block: columns [jt, W)
   const m0 = laneMask(left, 0), m1 = laneMask(left, 4), m2 = laneMask(left, 8), m3 = laneMask(left, 12);
   // Byte offsets of t_k's phase and index: padded column j + k + p is phase (k+p)%4, index j/4 + (k+p)/4.
   const o0 = phaseAt(S, p), o1 = phaseAt(S, p + 1), o2 = phaseAt(S, p + 2), o3 = phaseAt(S, p + 3);
   for (let c = 0; c < C; c++) {
-    for (let iy = 0; iy < H; iy++) {
-      const at = (c * H + iy) * W;
-      const row = xq + (<usize>((c * rows + iy + p) * L) << 2);
-      const src = x + (<usize>at << 2);
-      for (let j = 0; j < jt; j += 16) {
-        const s = src + (<usize>j << 2);
-        transposeStore(v128.load(s), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), row + <usize>j, o0, o1, o2, o3);
-      }
-      let s = src + (<usize>jt << 2);
-      if (at + jt + 16 > total) {
-        for (let k = 0; k < left; k++) store<f32>(tmp + (<usize>k << 2), load<f32>(s + (<usize>k << 2)));
-        s = tmp;
-      }
-      transposeStore(v128.and(v128.load(s), m0), v128.and(v128.load(s, 16), m1), v128.and(v128.load(s, 32), m2),
-        v128.and(v128.load(s, 48), m3), row + <usize>jt, o0, o1, o2, o3);
+    const xc = x + (<usize>(c * H * W) << 2), qc = xq + (<usize>(c * rows * L) << 2);
+    const left0 = total - c * H * W; // floats of x from this channel on
+    // Two instantiations, so that the plain copy carries no BatchNorm arithmetic.
+    if (scale) {
+      const av = f32x4.splat(load<f32>(scale + (<usize>c << 2))), bv = f32x4.splat(load<f32>(shift + (<usize>c << 2)));
+      channelRows(qc, xc, H, W, L, p, jt, left, left0, m0, m1, m2, m3, o0, o1, o2, o3, tmp, true, av, bv);
+    } else {
+      channelRows(qc, xc, H, W, L, p, jt, left, left0, m0, m1, m2, m3, o0, o1, o2, o3, tmp, false, m0, m0);
     }
+  }
+}
+
+/** deinterleave4 of one channel xc (H,W) into qc: its rows, full blocks then the masked last one. */
+// @ts-ignore: decorator
+@inline function channelRows(qc: usize, xc: usize, H: i32, W: i32, L: i32, p: i32, jt: i32, left: i32, avail: i32,
+  m0: v128, m1: v128, m2: v128, m3: v128, o0: usize, o1: usize, o2: usize, o3: usize, tmp: usize, bn: bool, av: v128, bv: v128): void {
+  for (let iy = 0; iy < H; iy++) {
+    const row = qc + (<usize>((iy + p) * L) << 2);
+    const src = xc + (<usize>(iy * W) << 2);
+    for (let j = 0; j < jt; j += 16) {
+      const s = src + (<usize>j << 2);
+      transposeStore(bnr(v128.load(s), bn, av, bv), bnr(v128.load(s, 16), bn, av, bv), bnr(v128.load(s, 32), bn, av, bv),
+        bnr(v128.load(s, 48), bn, av, bv), row + <usize>j, o0, o1, o2, o3);
+    }
+    let s = src + (<usize>jt << 2);
+    if (iy * W + jt + 16 > avail) {
+      for (let k = 0; k < left; k++) store<f32>(tmp + (<usize>k << 2), load<f32>(s + (<usize>k << 2)));
+      s = tmp;
+    }
+    transposeStore(v128.and(bnr(v128.load(s), bn, av, bv), m0), v128.and(bnr(v128.load(s, 16), bn, av, bv), m1),
+      v128.and(bnr(v128.load(s, 32), bn, av, bv), m2), v128.and(bnr(v128.load(s, 48), bn, av, bv), m3), row + <usize>jt, o0, o1, o2, o3);
   }
 }
 

@@ -38,6 +38,15 @@ export function splitImages(N: number, threads: number): Array<[number, number]>
   return parts;
 }
 
+/**
+ * A BatchNorm + ReLU between x and the conv, applied on the way: the conv's input is
+ * max(x·scale[c] + shift[c], 0) (scale, shift: (C) byte offsets). Winograd F(4×4) only.
+ */
+export interface InputBN {
+  scale: number;
+  shift: number;
+}
+
 /** How a conv pass is computed: 'auto' picks per shape (see convAlgoFor). */
 export type ConvAlgo = 'auto' | 'im2col' | 'winograd2' | 'winograd4';
 
@@ -89,16 +98,21 @@ function winoFilter(e: Engine, w: number, s: ConvShape, m: 2 | 4, flip: 0 | 1): 
   return v;
 }
 
-/** y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O); b = 0: no bias. */
-export function conv2dForward(e: Engine, x: number, w: number, b: number, y: number, s: ConvShape, algo: ConvAlgo = 'auto'): void {
+/** y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O); b = 0: no bias. bn: see InputBN. */
+export function conv2dForward(e: Engine, x: number, w: number, b: number, y: number, s: ConvShape, algo: ConvAlgo = 'auto', bn: InputBN | null = null): void {
   const mark = e.arena.mark();
   const m = tileSize(s, algo);
+  checkInputBN(m, bn);
   if (m) {
     const v = winoFilter(e, w, s, m, 0);
-    runSplit(e, 'wino_fwd', s, m, (n0, n1, scr) => [x, v, b, y, n0, n1, s.C, s.H, s.W, s.O, m, scr]);
+    runSplit(e, 'wino_fwd', s, m, (n0, n1, scr) => [x, v, b, y, n0, n1, s.C, s.H, s.W, s.O, m, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
   }
   else runSplit(e, 'conv2d_fwd', s, 0, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
   e.arena.release(mark);
+}
+
+function checkInputBN(m: 0 | 2 | 4, bn: InputBN | null): void {
+  if (bn && m !== 4) throw new Error('conv2d: a fused input BatchNorm needs Winograd F(4x4)');
 }
 
 /** dx (N,C,H,W) = gradient wrt x given dy (N,O,OH,OW) and w (O,C,KH,KW); dx is overwritten. */
@@ -108,7 +122,7 @@ export function conv2dBackwardData(e: Engine, dy: number, w: number, dx: number,
   if (m) {
     // The forward pass on dy, O → C channels, with the kernels flipped and transposed.
     const v = winoFilter(e, w, s, m, 1);
-    runSplit(e, 'wino_fwd', s, m, (n0, n1, scr) => [dy, v, 0, dx, n0, n1, s.O, s.H, s.W, s.C, m, scr]);
+    runSplit(e, 'wino_fwd', s, m, (n0, n1, scr) => [dy, v, 0, dx, n0, n1, s.O, s.H, s.W, s.C, m, scr, 0, 0]);
   }
   else runSplit(e, 'conv2d_bwd_data', s, 0, (n0, n1, scr) => [dy, w, dx, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
   e.arena.release(mark);
@@ -122,7 +136,7 @@ export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: numbe
   const mark = e.arena.mark();
   const m = tileSize(s, algo);
   const part = weightGradParts(e, dw, db, s);
-  if (m) runSplit(e, 'wino_bwd', s, m, (n0, n1, scr, t) => [dy, x, 0, 0, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr]);
+  if (m) runSplit(e, 'wino_bwd', s, m, (n0, n1, scr, t) => [dy, x, 0, 0, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr, 0, 0]);
   else runSplit(e, 'conv2d_bwd_weight', s, 0, (n0, n1, scr, t) => [dy, x, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
   part.sum();
   e.arena.release(mark);
@@ -130,10 +144,14 @@ export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: numbe
 
 /**
  * Both backward passes: dx as conv2dBackwardData, dw and db as conv2dBackwardWeight (same bits).
- * With F(4×4) one sweep over the images does both, so dy is read and copied once.
+ * With F(4×4) one sweep over the images does both, so dy is read and copied once. bn (F(4×4)
+ * only): x is the input of a BatchNorm + ReLU applied on the way (InputBN), and dx is the gradient
+ * wrt that BatchNorm + ReLU's output.
  */
-export function conv2dBackward(e: Engine, dy: number, x: number, w: number, dx: number, dw: number, db: number, s: ConvShape, algo: ConvAlgo = 'auto'): void {
+export function conv2dBackward(e: Engine, dy: number, x: number, w: number, dx: number, dw: number, db: number, s: ConvShape,
+  algo: ConvAlgo = 'auto', bn: InputBN | null = null): void {
   const m = tileSize(s, algo);
+  checkInputBN(m, bn);
   if (m !== 4) {
     conv2dBackwardData(e, dy, w, dx, s, algo);
     conv2dBackwardWeight(e, dy, x, dw, db, s, algo);
@@ -142,7 +160,8 @@ export function conv2dBackward(e: Engine, dy: number, x: number, w: number, dx: 
   const mark = e.arena.mark();
   const v = winoFilter(e, w, s, m, 1);
   const part = weightGradParts(e, dw, db, s);
-  runSplit(e, 'wino_bwd', s, m, (n0, n1, scr, t) => [dy, x, v, dx, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr]);
+  runSplit(e, 'wino_bwd', s, m, (n0, n1, scr, t) =>
+    [dy, x, v, dx, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
   part.sum();
   e.arena.release(mark);
 }

@@ -2,6 +2,7 @@
 // forward is one op call. Defaults and initialisation follow PyTorch.
 import { dropout, relu } from '../ops/activation.js';
 import { conv2d } from '../ops/conv.js';
+import type { BatchNormArgs } from '../ops/fused.js';
 import { linear } from '../ops/linear.js';
 import { logSoftmax } from '../ops/loss.js';
 import { batchNorm2d } from '../ops/norm.js';
@@ -46,9 +47,15 @@ export class BatchNorm2d extends Module {
     this.buffers.push(['running_mean', this.runningMean], ['running_var', this.runningVar]);
   }
   forward(x: Tensor): Tensor {
-    return batchNorm2d(x, this.weight, this.bias, this.runningMean, this.runningVar, {
-      training: this.training, momentum: this.momentum, eps: this.eps, relu: this.fuseRelu,
-    });
+    const a = this.args();
+    return batchNorm2d(x, a.gamma, a.beta, a.runningMean, a.runningVar, a.options);
+  }
+  /** Its tensors and options, for the ops that apply it inside the next layer (ops/fused.ts). */
+  args(): BatchNormArgs {
+    return {
+      gamma: this.weight, beta: this.bias, runningMean: this.runningMean, runningVar: this.runningVar,
+      options: { training: this.training, momentum: this.momentum, eps: this.eps, relu: this.fuseRelu },
+    };
   }
   override summaryName(): string {
     return 'BatchNorm2d';

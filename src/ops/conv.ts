@@ -2,13 +2,13 @@
 // The math is in src/kernels/conv.ts (wasm, split by image across threads); this file checks
 // shapes and records autograd.
 import { engine } from '../engine/wasm.js';
-import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, type ConvShape } from '../kernels/conv.js';
+import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convOutSize, type ConvShape } from '../kernels/conv.js';
 import { gradInto, needsGrad, record } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkRank, checkShape } from './check.js';
 
-/** x: (N,C,H,W), w: (O,C,KH,KW), b: (O) or null → y: (N,O,H+2p-KH+1,W+2p-KW+1). */
-export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, pad: number): Tensor {
+/** Checks x: (N,C,H,W), w: (O,C,KH,KW), b: (O) or null and the padding; the conv's sizes. */
+export function convShapeOf(x: Tensor, w: Tensor, b: Tensor | null, pad: number): ConvShape {
   checkRank('conv2d', 'input', x, 4);
   checkRank('conv2d', 'weight', w, 4);
   const [N, C, H, W] = x.shape as [number, number, number, number];
@@ -16,9 +16,17 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, pad: number): Ten
   if (C2 !== C) throw new Error(`conv2d: weight expects ${C2} input channels, input has ${C}`);
   if (b) checkShape('conv2d', 'bias', b, [O]);
   if (!Number.isInteger(pad) || pad < 0) throw new Error(`conv2d: padding must be a non-negative integer, got ${pad}`);
-  const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
-  if (OH < 1 || OW < 1) throw new Error(`conv2d: kernel ${KH}x${KW} larger than padded input ${H}x${W} (pad ${pad})`);
   const s: ConvShape = { N, C, H, W, O, KH, KW, pad };
+  const [OH, OW] = convOutSize(s);
+  if (OH < 1 || OW < 1) throw new Error(`conv2d: kernel ${KH}x${KW} larger than padded input ${H}x${W} (pad ${pad})`);
+  return s;
+}
+
+/** x: (N,C,H,W), w: (O,C,KH,KW), b: (O) or null → y: (N,O,H+2p-KH+1,W+2p-KW+1). */
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, pad: number): Tensor {
+  const s = convShapeOf(x, w, b, pad);
+  const [OH, OW] = convOutSize(s);
+  const { N, O } = s;
   const e = engine();
   const y = Tensor.empty([N, O, OH, OW]);
   conv2dForward(e, x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, s);

@@ -14,8 +14,24 @@ export interface BatchNormOptions {
   relu: boolean;
 }
 
-/** x: (N,C,H,W); gamma, beta, runningMean, runningVar: (C). Updates the running stats in training. */
-export function batchNorm2d(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor, o: BatchNormOptions): Tensor {
+/**
+ * A BatchNorm's per-channel arithmetic for one batch: y = x·scale + shift (then ReLU if relu). mean
+ * and invstd are what training-mode backward needs. Tensors of (C) floats.
+ */
+export interface BatchNormState {
+  mean: Tensor;
+  invstd: Tensor;
+  scale: Tensor;
+  shift: Tensor;
+}
+
+/**
+ * Checks the shapes, computes the statistics (batch statistics in training, updating the running
+ * ones; running statistics in evaluation) and the per-channel scale and shift. The part of
+ * batchNorm2d before it touches y, shared with the ops that apply the BatchNorm inside the next
+ * layer's kernel (ops/fused.ts).
+ */
+export function batchNormState(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor, o: BatchNormOptions): BatchNormState {
   checkRank('batchNorm2d', 'input', x, 4);
   const [N, C, H, W] = x.shape as [number, number, number, number];
   for (const [name, t] of [['weight', gamma], ['bias', beta], ['running_mean', runningMean], ['running_var', runningVar]] as const) {
@@ -24,7 +40,6 @@ export function batchNorm2d(x: Tensor, gamma: Tensor, beta: Tensor, runningMean:
   const HW = H * W, M = N * HW;
   if (o.training && M < 2) throw new Error(`batchNorm2d: training needs more than 1 value per channel, got input [${x.shape}]`);
   const e = engine();
-  const relu = o.relu ? 1 : 0;
   // Per-channel scratch (C each): mean, biased var, invstd, scale, shift.
   const mean = Tensor.empty([C]), varb = Tensor.empty([C]), invstd = Tensor.empty([C]);
   const scale = Tensor.empty([C]), shift = Tensor.empty([C]);
@@ -48,22 +63,47 @@ export function batchNorm2d(x: Tensor, gamma: Tensor, beta: Tensor, runningMean:
       rv[c] = (1 - o.momentum) * rv[c]! + o.momentum * ((v[c]! * M) / (M - 1));
     }
   }
+  return { mean, invstd, scale, shift };
+}
+
+/**
+ * Training-mode backward: dy (byte offset, x.size floats) is the gradient wrt the BatchNorm (+ ReLU)
+ * output; adds into the gradients of x, gamma and beta.
+ */
+export function batchNormBackward(x: Tensor, dy: number, st: BatchNormState, gamma: Tensor, beta: Tensor, relu: boolean): void {
+  const e = engine();
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const HW = H * W;
+  const dg = Tensor.empty([C]), db = Tensor.empty([C]);
+  // One kernel gives dx, dγ and dβ: dx goes straight into x's gradient, or to scratch when x
+  // needs none (the kernel must still run for dγ and dβ).
+  const bwd = (dx: number) =>
+    runSplit(e, 'bn_bwd', C, x.size, (c0, c1) =>
+      [x.ptr, dy, dx, st.mean.ptr, st.invstd.ptr, gamma.ptr, st.scale.ptr, st.shift.ptr, dg.ptr, db.ptr, N, C, HW, c0, c1, relu ? 1 : 0]);
+  if (x.requiresGrad) gradInto(x, bwd);
+  else bwd(e.arena.alloc(x.size));
+  gradInto(gamma, (p) => e.floats(p, C).set(dg.data()));
+  gradInto(beta, (p) => e.floats(p, C).set(db.data()));
+}
+
+/** x: (N,C,H,W); gamma, beta, runningMean, runningVar: (C). Updates the running stats in training. */
+export function batchNorm2d(x: Tensor, gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor, o: BatchNormOptions): Tensor {
+  const st = batchNormState(x, gamma, beta, runningMean, runningVar, o);
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  const HW = H * W;
+  const e = engine();
+  const relu = o.relu ? 1 : 0;
   const y = Tensor.empty(x.shape);
-  runSplit(e, 'bn_apply', C, x.size, (c0, c1) => [x.ptr, y.ptr, scale.ptr, shift.ptr, N, C, HW, c0, c1, relu]);
+  runSplit(e, 'bn_apply', C, x.size, (c0, c1) => [x.ptr, y.ptr, st.scale.ptr, st.shift.ptr, N, C, HW, c0, c1, relu]);
   if (!needsGrad(x, gamma, beta)) return y;
   record(y, [x, gamma, beta], () => {
-    const dg = Tensor.empty([C]), db = Tensor.empty([C]);
     if (o.training) {
-      // One kernel gives dx, dγ and dβ: dx goes straight into x's gradient, or to scratch when x
-      // needs none (the kernel must still run for dγ and dβ).
-      const bwd = (dx: number) =>
-        runSplit(e, 'bn_bwd', C, x.size, (c0, c1) => [x.ptr, y.gradPtr, dx, mean.ptr, invstd.ptr, gamma.ptr, scale.ptr, shift.ptr, dg.ptr, db.ptr, N, C, HW, c0, c1, relu]);
-      if (x.requiresGrad) gradInto(x, bwd);
-      else bwd(e.arena.alloc(x.size));
-    } else {
-      gradInto(x, (dx) => runSplit(e, 'bn_eval_bwd', C, x.size, (c0, c1) => [y.ptr, y.gradPtr, dx, scale.ptr, N, C, HW, c0, c1, relu]));
-      evalParamGrads(x.data(), y.data(), e.floats(y.gradPtr, x.size), m, is, dg.data(), db.data(), N, C, HW, o.relu);
+      batchNormBackward(x, y.gradPtr, st, gamma, beta, o.relu);
+      return;
     }
+    const dg = Tensor.empty([C]), db = Tensor.empty([C]);
+    gradInto(x, (dx) => runSplit(e, 'bn_eval_bwd', C, x.size, (c0, c1) => [y.ptr, y.gradPtr, dx, st.scale.ptr, N, C, HW, c0, c1, relu]));
+    evalParamGrads(x.data(), y.data(), e.floats(y.gradPtr, x.size), st.mean.data(), st.invstd.data(), dg.data(), db.data(), N, C, HW, o.relu);
     gradInto(gamma, (p) => e.floats(p, C).set(dg.data()));
     gradInto(beta, (p) => e.floats(p, C).set(db.data()));
   });

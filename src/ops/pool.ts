@@ -11,7 +11,7 @@ import { checkRank } from './check.js';
  * Checks x (N,C,H,W) for a 2×2 pool and makes its outputs: y (N,C,floor(H/2),floor(W/2)) and arg,
  * the winning tap 0..3 per output (as f32). P = N·C planes.
  */
-function poolOutputs(x: Tensor): { y: Tensor; arg: number; P: number; H: number; W: number } {
+export function poolOutputs(x: Tensor): { y: Tensor; arg: number; P: number; H: number; W: number } {
   checkRank('maxPool2d', 'input', x, 4);
   const [N, C, H, W] = x.shape as [number, number, number, number];
   if (H < 2 || W < 2) throw new Error(`maxPool2d: input ${H}x${W} is smaller than the 2x2 window`);
@@ -40,7 +40,7 @@ export function dropoutMaxPool2d(x: Tensor, p: number, training: boolean, rng: R
   const e = engine();
   const { y, arg, P, H, W } = poolOutputs(x);
   const seed = rng.nextU32();
-  runSplit(e, 'dropout_maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, seed, p]);
+  runSplit(e, 'dropout_maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, seed, p, 0, 0, 1]);
   if (needsGrad(x)) {
     record(y, [x], () => gradInto(x, (dx) => runSplit(e, 'dropout_maxpool2_bwd', P, x.size, (p0, p1) => [y.gradPtr, arg, dx, p0, p1, H, W, seed, p])));
   }

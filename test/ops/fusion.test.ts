@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
 import { dropout, relu } from '../../src/ops/activation.js';
+import { seed16k } from '../../src/models/seed16k.js';
+import { conv2d } from '../../src/ops/conv.js';
+import { bnConvFuses, bnReluConv2d, bnReluDropoutMaxPool2d, type BatchNormArgs } from '../../src/ops/fused.js';
+import { nllLoss } from '../../src/ops/loss.js';
+import { batchNorm2d } from '../../src/ops/norm.js';
 import { dropoutMaxPool2d, maxPool2d } from '../../src/ops/pool.js';
+import { noGrad } from '../../src/tensor/autograd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -28,6 +34,85 @@ describe('dropout + max-pool fusion', () => {
       yb.backward(gy);
       assert.deepEqual(yb.toArray(), ya.toArray());
       assert.deepEqual(Array.from(xb.grad()!), Array.from(xa.grad()!));
+    });
+  }
+});
+
+// The BatchNorm fusions (ops/fused.ts) against batchNorm2d followed by the unfused op, and the
+// whole reference net through Sequential (which fuses) against its modules called one by one.
+describe('BatchNorm + ReLU applied inside the next layer', () => {
+  after(closeEngine);
+  const bnArgs = (C: number, training: boolean, seed: number): BatchNormArgs => {
+    const rng = new Rng(seed);
+    const t = (f: () => number, grad: boolean) => Tensor.from(Array.from({ length: C }, f), [C], grad);
+    return {
+      gamma: t(() => rng.range(0.5, 1.5), true), beta: t(() => rng.range(-0.5, 0.5), true),
+      runningMean: t(() => rng.range(-0.2, 0.2), false), runningVar: t(() => rng.range(0.5, 2), false),
+      options: { training, momentum: 0.1, eps: 1e-5, relu: true },
+    };
+  };
+  const grads = (ts: Tensor[]) => ts.map((t) => Array.from(t.grad()!));
+  const stats = (a: BatchNormArgs) => [Array.from(a.runningMean.data()), Array.from(a.runningVar.data())];
+
+  for (const [threads, N, C, H, W, O] of [[1, 3, 8, 13, 11, 6], [2, 4, 16, 14, 14, 32], [2, 2, 8, 28, 28, 16]] as const) {
+    it(`conv2d(batchNorm2d(x)) for [${N},${C},${H},${W}] → ${O}, ${threads} thread(s)`, () => {
+      initEngine({ threads });
+      const rng = new Rng(5);
+      const x0 = Float32Array.from({ length: N * C * H * W }, () => rng.normal() * 2 + 0.3);
+      const w0 = Float32Array.from({ length: O * C * 9 }, () => rng.normal() * 0.2);
+      const b0 = Float32Array.from({ length: O }, () => rng.normal() * 0.1);
+      const gy = Array.from({ length: N * O * H * W }, (_, i) => Math.sin(i * 0.7));
+      const run = (fused: boolean, training: boolean) => {
+        const bn = bnArgs(C, training, 9);
+        const x = Tensor.from(x0, [N, C, H, W], true), w = Tensor.from(w0, [O, C, 3, 3], true), b = Tensor.from(b0, [O], true);
+        assert.equal(bnConvFuses(bn, { N, C, H, W, O, KH: 3, KW: 3, pad: 1 }), true);
+        const y = fused ? bnReluConv2d(x, bn, w, b, 1)
+          : conv2d(batchNorm2d(x, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.options), w, b, 1);
+        if (!training) return { y: y.toArray() };
+        y.backward(gy);
+        return { y: y.toArray(), grads: grads([x, w, b, bn.gamma, bn.beta]), stats: stats(bn) };
+      };
+      assert.deepEqual(run(true, true), run(false, true));
+      assert.deepEqual(noGrad(() => run(true, false)), noGrad(() => run(false, false)));
+    });
+  }
+
+  for (const [threads, shape, p] of [[1, [2, 3, 6, 10], 0.3], [2, [4, 16, 28, 28], 0.05], [2, [5, 24, 14, 14], 0.5]] as const) {
+    it(`maxPool2d(dropout(batchNorm2d(x))) for [${shape}], p=${p}, ${threads} thread(s)`, () => {
+      initEngine({ threads });
+      const rng = new Rng(8);
+      const x0 = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+      const gy = Array.from({ length: shape[0] * shape[1] * (shape[2] >> 1) * (shape[3] >> 1) }, (_, i) => Math.cos(i));
+      const run = (fused: boolean) => {
+        const bn = bnArgs(shape[1], true, 4);
+        const x = Tensor.from(x0, [...shape], true);
+        const y = fused ? bnReluDropoutMaxPool2d(x, bn, p, new Rng(11))
+          : dropoutMaxPool2d(batchNorm2d(x, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.options), p, true, new Rng(11));
+        y.backward(gy);
+        return { y: y.toArray(), grads: grads([x, bn.gamma, bn.beta]), stats: stats(bn) };
+      };
+      assert.deepEqual(run(true), run(false));
+    });
+  }
+
+  for (const threads of [1, 2]) {
+    it(`the reference net: Sequential (fused) equals its modules one by one, ${threads} thread(s)`, () => {
+      initEngine({ threads });
+      const rng = new Rng(3);
+      const x0 = Float32Array.from({ length: 6 * 784 }, () => rng.uniform());
+      const target = [3, 1, 4, 1, 5, 9];
+      const run = (fused: boolean, training: boolean) => {
+        const model = seed16k({ initRng: new Rng(1), dropoutRng: new Rng(2), dropout: 0.1 }).train(training);
+        const x = Tensor.from(x0, [6, 1, 28, 28]);
+        let y = x;
+        if (fused) y = model.forward(x);
+        else for (const [, m] of model.modules()) y = m.forward(y);
+        if (!training) return { y: y.toArray() };
+        nllLoss(y, target).backward();
+        return { y: y.toArray(), grads: grads(model.parameters()), buffers: model.namedBuffers().map(([, t]) => Array.from(t.data())) };
+      };
+      assert.deepEqual(run(true, true), run(false, true));
+      assert.deepEqual(noGrad(() => run(true, false)), noGrad(() => run(false, false)));
     });
   }
 });

@@ -1,0 +1,79 @@
+// A BatchNorm (+ ReLU) applied inside the kernel of the layer that reads its output, so that output
+// is never stored: the reference net's BatchNorms feed either a 3×3 conv (bn1 → conv2, bn3 → conv4)
+// or dropout + max-pool (bn2, bn4). Same bits as the unfused ops (test/ops/fusion.test.ts): the
+// kernels apply the BatchNorm with bn_apply's own vector operations (max(x·scale + shift, 0)).
+// Forward saves a write and a read of the activation; backward computes the gradient wrt the
+// BatchNorm output into scratch, then runs the BatchNorm's backward as batchNorm2d would.
+import { engine } from '../engine/wasm.js';
+import { conv2dBackward, conv2dForward, convAlgoFor, convOutSize, type ConvShape, type InputBN } from '../kernels/conv.js';
+import { runSplit } from '../kernels/split.js';
+import { gradInto, needsGrad, record } from '../tensor/autograd.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Rng } from '../util/rng.js';
+import { convShapeOf } from './conv.js';
+import { batchNormBackward, batchNormState, type BatchNormOptions, type BatchNormState } from './norm.js';
+import { poolOutputs } from './pool.js';
+
+/** A BatchNorm2d's tensors and options, as batchNorm2d takes them (relu must be on). */
+export interface BatchNormArgs {
+  gamma: Tensor;
+  beta: Tensor;
+  runningMean: Tensor;
+  runningVar: Tensor;
+  options: BatchNormOptions;
+}
+
+/**
+ * Whether the BatchNorm can run inside this conv: a fused ReLU, a conv computed by Winograd F(4×4)
+ * (the kernels that apply it), and not an evaluation-mode backward (batchNorm2d keeps that case).
+ */
+export function bnConvFuses(bn: BatchNormArgs, s: ConvShape): boolean {
+  return bn.options.relu && (bn.options.training || !needsGrad(bn.gamma, bn.beta)) && convAlgoFor(s) === 'winograd4';
+}
+
+/** conv2d(batchNorm2d(x, relu), w, b, pad) without storing the BatchNorm's output. */
+export function bnReluConv2d(x: Tensor, bn: BatchNormArgs, w: Tensor, b: Tensor | null, pad: number): Tensor {
+  const s = convShapeOf(x, w, b, pad);
+  if (!bnConvFuses(bn, s)) throw new Error('bnReluConv2d: this BatchNorm and conv do not fuse (see bnConvFuses)');
+  const st = batchNormState(x, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.options);
+  const e = engine();
+  const [OH, OW] = convOutSize(s);
+  const y = Tensor.empty([s.N, s.O, OH, OW]);
+  const ibn: InputBN = { scale: st.scale.ptr, shift: st.shift.ptr };
+  conv2dForward(e, x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, s, 'auto', ibn);
+  const inputs = [x, bn.gamma, bn.beta, w, ...(b ? [b] : [])];
+  if (needsGrad(...inputs)) {
+    record(y, inputs, () => {
+      // ∂/∂(BatchNorm output), the weight and bias gradients, in one sweep; then the BatchNorm's backward.
+      const da = e.arena.alloc(x.size), dw = e.arena.alloc(w.size), db = b ? e.arena.alloc(s.O) : 0;
+      conv2dBackward(e, y.gradPtr, x.ptr, w.ptr, da, dw, db, s, 'auto', ibn);
+      gradInto(w, (p) => e.f32().copyWithin(p >> 2, dw >> 2, (dw >> 2) + w.size));
+      if (b) gradInto(b, (p) => e.f32().copyWithin(p >> 2, db >> 2, (db >> 2) + s.O));
+      batchNormBackward(x, da, st, bn.gamma, bn.beta, true);
+    });
+  }
+  return y;
+}
+
+/**
+ * maxPool2d(dropout(batchNorm2d(x, relu), p)) in training (p > 0) without storing the BatchNorm's
+ * output; draws the dropout seed exactly as dropoutMaxPool2d does.
+ */
+export function bnReluDropoutMaxPool2d(x: Tensor, bn: BatchNormArgs, p: number, rng: Rng): Tensor {
+  if (!(p > 0 && p < 1)) throw new Error(`bnReluDropoutMaxPool2d: p must be in (0, 1), got ${p}`);
+  if (!bn.options.relu || !bn.options.training) throw new Error('bnReluDropoutMaxPool2d: needs a training-mode BatchNorm with ReLU');
+  const st: BatchNormState = batchNormState(x, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.options);
+  const e = engine();
+  const { y, arg, P, H, W } = poolOutputs(x);
+  const C = x.shape[1]!;
+  const seed = rng.nextU32();
+  runSplit(e, 'dropout_maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, seed, p, st.scale.ptr, st.shift.ptr, C]);
+  if (needsGrad(x, bn.gamma, bn.beta)) {
+    record(y, [x, bn.gamma, bn.beta], () => {
+      const da = e.arena.alloc(x.size);
+      runSplit(e, 'dropout_maxpool2_bwd', P, x.size, (p0, p1) => [y.gradPtr, arg, da, p0, p1, H, W, seed, p]);
+      batchNormBackward(x, da, st, bn.gamma, bn.beta, true);
+    });
+  }
+  return y;
+}
