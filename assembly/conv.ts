@@ -179,13 +179,25 @@ function rowSum(p: usize, n: i32): f32 {
   return s;
 }
 
-/** db (O) += Σ dy over images [n0, n1) and the P pixels of each plane of dy (N,O,P). Shared with conv_winograd.ts. */
-// @ts-ignore: decorator
-@global function biasGrad(dy: usize, db: usize, n0: i32, n1: i32, O: i32, P: i32): void {
+/** db (O) += Σ dy over images [n0, n1) and the P pixels of each plane of dy (N,O,P). */
+function biasGrad(dy: usize, db: usize, n0: i32, n1: i32, O: i32, P: i32): void {
   for (let o = 0; o < O; o++) {
     let s: f32 = 0;
     for (let n = n0; n < n1; n++) s += rowSum(dy + <usize>((n * O + o) * P) * 4, P);
     store<f32>(db + (<usize>o << 2), load<f32>(db + (<usize>o << 2)) + s);
+  }
+}
+
+/**
+ * biasGrad one image at a time, while its dy is in cache (conv_winograd.ts): acc (O) += the plane
+ * sums of image dyn (O,P). With acc zeroed first and, after the last image, db[o] += acc[o], each
+ * db[o] gets the same additions in the same order as from biasGrad.
+ */
+// @ts-ignore: decorator
+@global function biasSums(dyn: usize, acc: usize, O: i32, P: i32): void {
+  for (let o = 0; o < O; o++) {
+    const a = acc + (<usize>o << 2);
+    store<f32>(a, load<f32>(a) + rowSum(dyn + <usize>(o * P) * 4, P));
   }
 }
 

@@ -48,13 +48,13 @@ function fwdScratch(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
 }
 
 /**
- * Scratch of the backward pass: macc (P,O,C), tmp, xp, dy copy, u P×(C,T), d P×(O,T), and for
+ * Scratch of the backward pass: bias sums (O), macc (P,O,C), tmp, xp, dy copy, u P×(C,T), d P×(O,T), and for
  * F(4×4)'s backward-data part e P×(O,T).
  */
 function bwdScratch(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
   const P = planesOf(m), tiles = tilesOf(H, W, m), T = rowStride(groupOf(C, O, tiles, P) * tiles);
   const e = m == 4 ? P * span(O * T) : 0;
-  return span(P * O * C) + span(36 * 4) + span(paddedFloats(C, H, W, m)) + span(gradFloats(O, H, W, m)) + P * span(C * T) + P * span(O * T) + e;
+  return span(O) + span(P * O * C) + span(36 * 4) + span(paddedFloats(C, H, W, m)) + span(gradFloats(O, H, W, m)) + P * span(C * T) + P * span(O * T) + e;
 }
 
 /**
@@ -136,10 +136,11 @@ export function wino_bwd(dy: usize, x: usize, v: usize, dx: usize, dw: usize, db
   const P = planesOf(mt), tiles = tilesOf(H, W, mt), G = groupOf(C, O, tiles, P), T = rowStride(G * tiles);
   const th = (H + mt - 1) / mt, tw = (W + mt - 1) / mt;
   const xpF = paddedFloats(C, H, W, mt), dyF = gradFloats(O, H, W, mt), vs = O * C;
-  const macc = scratch, tmp = macc + (<usize>span(P * vs) << 2), xp = tmp + (<usize>span(36 * 4) << 2);
+  const bsum = scratch, macc = bsum + (<usize>span(O) << 2), tmp = macc + (<usize>span(P * vs) << 2), xp = tmp + (<usize>span(36 * 4) << 2);
   const dyp = xp + (<usize>span(xpF) << 2), u = dyp + (<usize>span(dyF) << 2), d = u + (<usize>(P * span(C * T)) << 2);
   const us = <usize>span(C * T) << 2, ds = <usize>span(O * T) << 2;
   const e = d + <usize>P * ds; // F(4×4) backward data: dy's input-transformed tiles (P, O, T)
+  memory.fill(bsum, 0, <usize>O << 2);
   memory.fill(macc, 0, <usize>(P * vs) << 2);
   memory.fill(xp, 0, <usize>span(xpF) << 2);
   memory.fill(dyp, 0, <usize>span(dyF) << 2);
@@ -148,6 +149,7 @@ export function wino_bwd(dy: usize, x: usize, v: usize, dx: usize, dw: usize, db
     for (let t = 0; t < g; t++) {
       inputTiles(x + (<usize>((n + t) * C * H * W) << 2), xp, u, us, T, t * tiles, C, H, W, mt, tmp, scale, shift);
       const dyn = dy + (<usize>((n + t) * O * H * W) << 2);
+      if (db) biasSums(dyn, bsum, O, H * W);
       if (mt == 2) {
         deinterleave(dyp, dyn, O, H, W, 0);
         gradTransform(dyp, d, ds, T, t * tiles, O, H, W);
@@ -174,5 +176,10 @@ export function wino_bwd(dy: usize, x: usize, v: usize, dx: usize, dw: usize, db
     }
   }
   weightUntransform(macc, dw, O, C, mt);
-  if (db) biasGrad(dy, db, n0, n1, O, H * W);
+  if (db) {
+    for (let o = 0; o < O; o++) {
+      const p = db + (<usize>o << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(bsum + (<usize>o << 2)));
+    }
+  }
 }

@@ -90,8 +90,9 @@ export function add_into(dst: usize, src: usize, i0: i32, i1: i32): void {
  * max(v·a + b, 0) when bn, as bn_apply with ReLU computes it, else v: a BatchNorm + ReLU applied
  * on the way by the kernels that read its input instead of its output (deinterleave4, dropout + max-pool).
  */
+// @global (visible to pool.ts and winograd4.ts without an import), so that it is no wasm export.
 // @ts-ignore: decorator
-@inline export function bnr(v: v128, bn: bool, a: v128, b: v128): v128 {
+@global @inline function bnr(v: v128, bn: bool, a: v128, b: v128): v128 {
   if (!bn) return v;
   return f32x4.max(f32x4.add(f32x4.mul(v, a), b), f32x4.splat(0));
 }

@@ -3,7 +3,7 @@
 // is a scatter with no comparisons. The fused variant applies dropout to the taps first, drawing
 // the same masks as dropout_fwd from the element index: no mask buffer and one pass less.
 // Global average pooling is small enough to live in TypeScript.
-import { bnr, dropMask, dropThreshold } from './elementwise';
+import { dropMask, dropThreshold } from './elementwise';
 import { storeN } from './winograd';
 
 /** x: (P,H,W) → y: (P,H/2,W/2), arg: same size as y, tap index stored as f32. */

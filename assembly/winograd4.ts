@@ -11,7 +11,6 @@
 //   Bᵀ = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
 //   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 //   Aᵀ = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
-import { bnr } from './elementwise';
 import { storeN } from './winograd';
 
 /**
@@ -120,6 +119,14 @@ export function deinterleave4(xq: usize, x: usize, C: i32, H: i32, W: i32, rows:
   storeN(dst + 5 * stride, f32x4.add(f32x4.sub(f32x4.mul(f4, d1), f32x4.mul(f5, d3)), d5), n);
 }
 
+/** The column pass of column j: Bᵀ·(tmp[0][j] .. tmp[5][j]) into planes j, j+6, ... (first n lanes). */
+// @ts-ignore: decorator
+@inline function bt6Column(tmp: usize, j: i32, dst: usize, ps: usize, n: i32): void {
+  const q = tmp + (<usize>j << 4);
+  bt6(v128.load(q), v128.load(q, 96), v128.load(q, 192), v128.load(q, 288), v128.load(q, 384), v128.load(q, 480),
+    dst + <usize>j * ps, 6 * ps, n);
+}
+
 /**
  * Bᵀ d B of every 6×6 tile of one phase-split, 1-padded image xq (C, 4·th + 2, phaseRow(tw)) into
  * planes u (36 × (C, T), plane stride ps bytes) at tile columns [t0, t0 + th·tw).
@@ -138,11 +145,9 @@ export function inputTransform4(xq: usize, u: usize, ps: usize, T: i32, t0: i32,
         }
         const n = min(4, tw - tx);
         const dst = u + (<usize>(c * T + t0 + ty * tw + tx) << 2);
-        for (let j = 0; j < 6; j++) {
-          const q = tmp + (<usize>j << 4);
-          bt6(v128.load(q), v128.load(q, 96), v128.load(q, 192), v128.load(q, 288), v128.load(q, 384), v128.load(q, 480),
-            dst + <usize>j * ps, 6 * ps, n);
-        }
+        // A whole group of 4 tiles stores plain vectors (n folds away); a row's last group, n lanes.
+        if (n == 4) for (let j = 0; j < 6; j++) bt6Column(tmp, j, dst, ps, 4);
+        else for (let j = 0; j < 6; j++) bt6Column(tmp, j, dst, ps, n);
       }
     }
   }
@@ -212,6 +217,13 @@ export function outputTransform4(m: usize, ps: usize, T: i32, t0: i32, y: usize,
   storeN(dst + 5 * stride, y3, n);
 }
 
+/** The column pass of column j: A·(tmp[0][j] .. tmp[3][j]) into planes j, j+6, ... (first n lanes). */
+// @ts-ignore: decorator
+@inline function a6Column(tmp: usize, j: i32, dst: usize, ps: usize, n: i32): void {
+  const q = tmp + (<usize>j << 4);
+  a6(v128.load(q), v128.load(q, 96), v128.load(q, 192), v128.load(q, 288), dst + <usize>j * ps, 6 * ps, n);
+}
+
 /**
  * A dy Aᵀ of every 4×4 block of one image's dy, phase-split by deinterleave4 at offset p (0 or 1:
  * the same copy the backward-data pass transforms) into (O, rows, phaseRow(tw)) with zeros past the
@@ -232,10 +244,8 @@ export function gradTransform4(dyq: usize, d: usize, ps: usize, T: i32, t0: i32,
         }
         const n = min(4, tw - tx);
         const dst = d + (<usize>(o * T + t0 + ty * tw + tx) << 2);
-        for (let j = 0; j < 6; j++) {
-          const q = tmp + (<usize>j << 4);
-          a6(v128.load(q), v128.load(q, 96), v128.load(q, 192), v128.load(q, 288), dst + <usize>j * ps, 6 * ps, n);
-        }
+        if (n == 4) for (let j = 0; j < 6; j++) a6Column(tmp, j, dst, ps, 4);
+        else for (let j = 0; j < 6; j++) a6Column(tmp, j, dst, ps, n);
       }
     }
   }
