@@ -41,9 +41,18 @@ function gradFloats(O: i32, H: i32, W: i32, m: i32): i32 {
   return ((H + m - 1) / m) * ((W + m - 1) / m);
 }
 
+/**
+ * Images per group of the forward pass: groupOf's rule with ~0.5 MB instead of ~1 MB, 3–8% faster
+ * forward here (conv2–conv4, best of 7). The backward pass keeps groupOf: its weight-gradient sums
+ * run along a group's tiles, so its group size is part of its rounding; the forward's is not.
+ */
+function fwdGroupOf(C: i32, O: i32, tiles: i32, P: i32): i32 {
+  return max(1, (128 * 1024) / (P * (C + O) * tiles));
+}
+
 /** Scratch of a forward pass (C → O channels): tmp, xp, u P×(C,T), m P×(O,T). */
 function fwdScratch(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
-  const P = planesOf(m), tiles = tilesOf(H, W, m), T = rowStride(groupOf(C, O, tiles, P) * tiles);
+  const P = planesOf(m), tiles = tilesOf(H, W, m), T = rowStride(fwdGroupOf(C, O, tiles, P) * tiles);
   return span(36 * 4) + span(paddedFloats(C, H, W, m)) + P * span(C * T) + P * span(O * T);
 }
 
@@ -99,7 +108,7 @@ export function wino_filter(w: usize, v: usize, O: i32, C: i32, flip: i32, m: i3
  */
 export function wino_fwd(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, mt: i32, scratch: usize,
   scale: usize, shift: usize): void {
-  const P = planesOf(mt), tiles = tilesOf(H, W, mt), G = groupOf(C, O, tiles, P), T = rowStride(G * tiles);
+  const P = planesOf(mt), tiles = tilesOf(H, W, mt), G = fwdGroupOf(C, O, tiles, P), T = rowStride(G * tiles);
   const xpF = paddedFloats(C, H, W, mt);
   const tmp = scratch, xp = tmp + (<usize>span(36 * 4) << 2);
   const u = xp + (<usize>span(xpF) << 2), m = u + (<usize>(P * span(C * T)) << 2);
