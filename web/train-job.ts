@@ -1,9 +1,10 @@
 // One in-page training run, inside the engine worker: the reference network and the default recipe
-// (only epochs and batch size chosen by the user), trainEpoch and evaluate exactly as the CLI runs
-// them, progress sent back as events. It does not draw anything (train-panel.ts does).
+// (only epochs and batch size chosen by the user), trainEpoch and evaluateEpoch exactly as the CLI
+// runs them, progress sent back as events. It does not draw anything (train-panel.ts does).
 import type { Split } from '../src/data/datasets.js';
 import { encodeModel } from '../src/io/model-file.js';
 import { DEFAULT_RECIPE, type Recipe } from '../src/train/recipe.js';
+import { evaluateEpoch } from '../src/train/precise-bn.js';
 import { evaluate, makeTrainer, trainEpoch, type EpochStats } from '../src/train/trainer.js';
 import type { TrainEvent, TrainOptions, TrainResult } from './protocol.js';
 
@@ -34,7 +35,7 @@ export function trainJob(o: TrainOptions, train: Split, test: Split, emit: (e: T
       sent = now;
       emit({ kind: 'progress', epoch, done, total, imagesPerSecond, loss: running?.loss, accuracy: running?.accuracy });
     });
-    last = evaluate(t.model, test);
+    last = evaluateEpoch(t.model, train, test, recipe); // precise BatchNorm statistics first, as the CLI
     emit({ kind: 'epoch', epoch, train: stats, test: last, seconds: (performance.now() - e0) / 1000 });
   }
   const bytes = encodeModel(t.model, {

@@ -9,7 +9,8 @@
 import type { Split } from '../data/datasets.js';
 import { BatchNorm2d } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
-import { forEachBatch } from './trainer.js';
+import type { Recipe } from './recipe.js';
+import { evaluate, forEachBatch, type EpochStats } from './trainer.js';
 
 function batchNorms(m: Module, out: BatchNorm2d[] = []): BatchNorm2d[] {
   if (m instanceof BatchNorm2d) out.push(m);
@@ -39,4 +40,13 @@ export function recalibrateBatchNorm(model: Module, data: Split, images: number,
     bns.forEach((b, i) => (b.momentum = momentum[i]!));
     model.eval();
   }
+}
+
+/**
+ * How every epoch is scored, by the CLI (run.ts) and the page (web/train-job.ts) alike: the
+ * recipe's precise BatchNorm statistics, then the test evaluation.
+ */
+export function evaluateEpoch(model: Module, train: Split, test: Split, recipe: Pick<Recipe, 'bnRecalibrate' | 'batchSize'>): EpochStats {
+  recalibrateBatchNorm(model, train, recipe.bnRecalibrate, recipe.batchSize);
+  return evaluate(model, test);
 }

@@ -13,8 +13,8 @@ import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint } from './checkpoint.js
 import { metricsCsv, type EpochRecord } from './metrics.js';
 import { curvesSvg } from './plot.js';
 import type { Recipe } from './recipe.js';
-import { recalibrateBatchNorm } from './precise-bn.js';
-import { evaluate, makeTrainer, trainEpoch, type Progress, type Trainer } from './trainer.js';
+import { evaluateEpoch } from './precise-bn.js';
+import { makeTrainer, trainEpoch, type Progress, type Trainer } from './trainer.js';
 
 export interface RunOptions {
   recipe: Recipe;
@@ -76,8 +76,7 @@ export function runTraining(opts: RunOptions): RunResult {
   for (let epoch = startEpoch; epoch <= recipe.epochs; epoch++) {
     const t0 = performance.now();
     const tr = trainEpoch(trainer, dataset.train, o.onProgress);
-    recalibrateBatchNorm(trainer.model, dataset.train, recipe.bnRecalibrate, recipe.batchSize);
-    const te = evaluate(trainer.model, dataset.test);
+    const te = evaluateEpoch(trainer.model, dataset.train, dataset.test, recipe);
     const rec: EpochRecord = {
       epoch, loss: tr.loss, trainAcc: tr.accuracy, testLoss: te.loss, testAcc: te.accuracy,
       lr: trainer.optimizer.lr, seconds: (performance.now() - t0) / 1000,
