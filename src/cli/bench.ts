@@ -13,6 +13,7 @@ const SPECS = [
   { name: 'variant', type: 'string' as const, choices: ['relaxed', 'simd'], help: 'force a kernel build (default: best available)' },
   { name: 'vs-torch', type: 'bool' as const, help: 'alternate with bench/torch_reference.py (PyTorch) and print both, with ratios' },
   { name: 'rounds', type: 'int' as const, default: 3, min: 1, max: 50, help: 'with --vs-torch: A B rounds (figures are medians)' },
+  { name: 'no-profile', type: 'bool' as const, help: 'time only: skip the per-phase, per-kernel and per-layer profile (--vs-torch always skips it)' },
   JSON_FLAG,
 ];
 
@@ -51,14 +52,15 @@ export const benchCommand: Command = {
     // One thread count: measured here. Several: each in its own process, so peak RSS is its own.
     const variant = f.variant as 'relaxed' | 'simd' | undefined;
     const results = f.threads
-      ? [benchTraining({ threads: f.threads as number, steps: f.steps as number, variant })]
-      : [...new Set([1, os.availableParallelism()])].map((threads) => benchInChild(threads, f.steps as number, variant));
+      ? [benchTraining({ threads: f.threads as number, steps: f.steps as number, variant, profile: !f['no-profile'] })]
+      : [...new Set([1, os.availableParallelism()])].map((threads) => benchInChild(threads, f.steps as number, variant, !f['no-profile']));
     if (f.json) {
       console.log(JSON.stringify(results));
       return 0;
     }
     for (const r of results) {
       console.log(line(r));
+      if (r.layers.length === 0) continue; // --no-profile
       console.log(`  per step, ms: ${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       console.log(`  wasm kernels, ms per step: ${Object.entries(r.kernels).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       console.log(`  conv GFLOP/s (batch 128, best of 7; direct-conv FLOPs)   forward  bwd-data  bwd-weight  bwd-both`);

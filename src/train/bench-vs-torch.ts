@@ -38,8 +38,8 @@ function median(xs: number[]): number {
 }
 
 /** `tiny-mnist bench --threads N --json` in a child process (its peak RSS is its own). */
-export function benchInChild(threads: number, steps: number, variant?: string): BenchResult {
-  const args = ['bench', '--threads', String(threads), '--steps', String(steps), '--json', ...(variant ? ['--variant', variant] : [])];
+export function benchInChild(threads: number, steps: number, variant?: string, profile = true): BenchResult {
+  const args = ['bench', '--threads', String(threads), '--steps', String(steps), '--json', ...(variant ? ['--variant', variant] : []), ...(profile ? [] : ['--no-profile'])];
   const r = spawnSync(process.execPath, [`${ROOT}bin/tiny-mnist.js`, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tiny-mnist bench failed: ${r.stderr}`);
   return (JSON.parse(r.stdout) as BenchResult[])[0]!;
@@ -60,7 +60,7 @@ export function benchVsTorch(threads: number, steps: number, rounds: number): Vs
   const theirs: TorchRun[] = [];
   let unavailable: string | undefined;
   for (let i = 0; i < rounds; i++) {
-    ours.push(benchInChild(threads, steps));
+    ours.push(benchInChild(threads, steps, undefined, false)); // the comparison needs no profile
     if (unavailable === undefined) {
       const t = runTorch(threads, steps);
       if (typeof t === 'string') unavailable = t;

@@ -28,6 +28,8 @@ export interface BenchOptions {
   steps: number;
   recipe?: Recipe;
   variant?: 'relaxed' | 'simd';
+  /** false: skip the profiled pass and the per-layer conv rates (phases, kernels, layers left empty). */
+  profile?: boolean;
 }
 
 export function benchTraining(o: BenchOptions): BenchResult {
@@ -42,16 +44,19 @@ export function benchTraining(o: BenchOptions): BenchResult {
   let t0 = performance.now();
   trainEpoch(t, timed);
   const trainMs = performance.now() - t0;
-  // A second, profiled pass: timing calls perturb it slightly, so the headline figure is the one above.
-  t.timing = { data: 0, forward: 0, backward: 0, update: 0 };
-  e.pool.profile = new Map();
-  trainEpoch(t, timed);
   const perStep = (ms: number) => Number((ms / o.steps).toFixed(2));
-  const phases = Object.fromEntries(Object.entries(t.timing).map(([k, v]) => [k, perStep(v)]));
-  const kernels = Object.fromEntries([...e.pool.profile].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, perStep(v.ms)]));
-  e.pool.profile = null;
-  t.timing = undefined;
-  const layers = benchConvLayers(e, t.model, B);
+  let phases: Record<string, number> = {}, kernels: Record<string, number> = {}, layers: LayerRate[] = [];
+  if (o.profile !== false) {
+    // A second, profiled pass: timing calls perturb it slightly, so the headline figure is the one above.
+    t.timing = { data: 0, forward: 0, backward: 0, update: 0 };
+    e.pool.profile = new Map();
+    trainEpoch(t, timed);
+    phases = Object.fromEntries(Object.entries(t.timing).map(([k, v]) => [k, perStep(v)]));
+    kernels = Object.fromEntries([...e.pool.profile].sort((a, b) => b[1].ms - a[1].ms).map(([k, v]) => [k, perStep(v.ms)]));
+    e.pool.profile = null;
+    t.timing = undefined;
+    layers = benchConvLayers(e, t.model, B);
+  }
   evaluate(t.model, { ...data.test, count: EVAL_BATCH });
   t0 = performance.now();
   evaluate(t.model, data.test);

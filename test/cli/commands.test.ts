@@ -22,6 +22,17 @@ describe('CLI commands', () => {
     }
   });
 
+  it('bench --no-profile times training and evaluation only', () => {
+    const r = cli(['bench', '--threads', '1', '--steps', '1', '--no-profile', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const [b] = JSON.parse(r.stdout) as Array<{ threads: number; msPerStep: number; evalImagesPerSecond: number; kernels: object; layers: unknown[] }>;
+    assert.equal(b!.threads, 1);
+    assert.ok(b!.msPerStep > 0 && b!.evalImagesPerSecond > 0);
+    assert.deepEqual([b!.kernels, b!.layers], [{}, []]);
+    const p = cli(['bench', '--threads', '1', '--steps', '1', '--json']);
+    assert.ok((JSON.parse(p.stdout) as Array<{ layers: unknown[] }>)[0]!.layers.length === 5, 'with the profile: five conv layers');
+  });
+
   it('summary reproduces the torchsummary table of the reference net exactly', () => {
     const r = cli(['summary']);
     assert.equal(r.code, 0);
