@@ -1,34 +1,26 @@
 // 2x2 max pooling, stride 2 (PyTorch floors odd sizes), over planes [p0,p1) of (N*C, H, W).
 // Forward records which of the four taps won (0..3, first maximum wins like PyTorch) so backward
 // is a scatter with no comparisons. The fused variant applies dropout to the taps first, drawing
-// the same masks as dropout_fwd from the element index: no mask buffer and one pass less.
+// the same masks as dropout_fwd from the element index: no mask buffer and one pass less. Both
+// forward passes can also apply the preceding BatchNorm + ReLU (bnr) to the taps. The naive
+// reference is maxPoolRef in src/kernels/ref.ts.
 // Global average pooling is small enough to live in TypeScript.
 import { dropMask, dropThreshold } from './elementwise';
 import { storeN } from './winograd';
 
-/** x: (P,H,W) → y: (P,H/2,W/2), arg: same size as y, tap index stored as f32. */
-export function maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32): void {
-  const OH = H >> 1, OW = W >> 1;
-  for (let p = p0; p < p1; p++) {
-    const xp = x + ((<usize>p * <usize>(H * W)) << 2);
-    const yo = (<usize>p * <usize>(OH * OW)) << 2;
-    for (let i = 0; i < OH; i++) {
-      const r0 = xp + ((<usize>(2 * i * W)) << 2);
-      const r1 = r0 + (<usize>W << 2);
-      for (let j = 0; j < OW; j++) {
-        const c = <usize>(2 * j) << 2;
-        let best = load<f32>(r0 + c);
-        let k: f32 = 0;
-        const b = load<f32>(r0 + c + 4);
-        if (b > best || isNaN(b)) { best = b; k = 1; }
-        const d = load<f32>(r1 + c);
-        if (d > best || isNaN(d)) { best = d; k = 2; }
-        const e = load<f32>(r1 + c + 4);
-        if (e > best || isNaN(e)) { best = e; k = 3; }
-        const o = yo + (<usize>(i * OW + j) << 2);
-        store<f32>(y + o, best);
-        store<f32>(arg + o, k);
-      }
+/**
+ * x: (P,H,W) → y: (P,H/2,W/2), arg: same size as y, tap index stored as f32. scale != 0: of
+ * max(x·scale[c] + shift[c], 0) for plane pl's channel c = pl % C (a BatchNorm + ReLU output that
+ * is never stored, as in dropout_maxpool2_fwd). The same vector code as dropout_maxpool2_fwd,
+ * without the masks.
+ */
+export function maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32, scale: usize, shift: usize, C: i32): void {
+  for (let pl = p0; pl < p1; pl++) {
+    if (scale) {
+      const c = <usize>(pl % C) << 2;
+      poolPlane(x, y, arg, pl, p1, H, W, 0, 0, 1, false, true, load<f32>(scale + c), load<f32>(shift + c));
+    } else {
+      poolPlane(x, y, arg, pl, p1, H, W, 0, 0, 1, false, false, 1, 0);
     }
   }
 }
@@ -129,16 +121,20 @@ export function maxpool2_bwd(dy: usize, arg: usize, dx: usize, p0: i32, p1: i32,
   return v128.bitselect(f32x4.splat(0), f32x4.splat(keep), dropped);
 }
 
-// Four outputs of dropout + max-pool: columns a..a+7 (row 2i) and c..c+7 (row 2i+1), whose
-// idx·GOLDEN products start at pa and pc; the first n outputs (and taps) are stored at y/arg + o.
-// bn: the taps go through max(x·av + bv, 0) first.
-@inline function dropPool4(x: usize, y: usize, arg: usize, a: i32, c: i32, pa: v128, pc: v128, o: usize,
-  seed: u32, threshold: u32, keep: f32, n: i32, bn: bool, av: v128, bv: v128): void {
+// Four outputs of (dropout +) max-pool: columns a..a+7 (row 2i) and c..c+7 (row 2i+1); the first n
+// outputs (and taps) are stored at y/arg + o. bn: the taps go through max(x·av + bv, 0) first;
+// drop: then through the dropout masks, whose idx·GOLDEN products start at pa and pc.
+@inline function poolBlock4(x: usize, y: usize, arg: usize, a: i32, c: i32, pa: v128, pc: v128, o: usize,
+  seed: u32, threshold: u32, keep: f32, n: i32, drop: bool, bn: bool, av: v128, bv: v128): void {
   const g4 = i32x4.splat(4 * GOLDEN);
-  const ra = f32x4.mul(bnr(v128.load(x + (<usize>a << 2)), bn, av, bv), dropMaskOf(seed, pa, threshold, keep));
-  const rb = f32x4.mul(bnr(v128.load(x + (<usize>(a + 4) << 2)), bn, av, bv), dropMaskOf(seed, i32x4.add(pa, g4), threshold, keep));
-  const sa = f32x4.mul(bnr(v128.load(x + (<usize>c << 2)), bn, av, bv), dropMaskOf(seed, pc, threshold, keep));
-  const sb = f32x4.mul(bnr(v128.load(x + (<usize>(c + 4) << 2)), bn, av, bv), dropMaskOf(seed, i32x4.add(pc, g4), threshold, keep));
+  let ra = bnr(v128.load(x + (<usize>a << 2)), bn, av, bv), rb = bnr(v128.load(x + (<usize>(a + 4) << 2)), bn, av, bv);
+  let sa = bnr(v128.load(x + (<usize>c << 2)), bn, av, bv), sb = bnr(v128.load(x + (<usize>(c + 4) << 2)), bn, av, bv);
+  if (drop) {
+    ra = f32x4.mul(ra, dropMaskOf(seed, pa, threshold, keep));
+    rb = f32x4.mul(rb, dropMaskOf(seed, i32x4.add(pa, g4), threshold, keep));
+    sa = f32x4.mul(sa, dropMaskOf(seed, pc, threshold, keep));
+    sb = f32x4.mul(sb, dropMaskOf(seed, i32x4.add(pc, g4), threshold, keep));
+  }
   let best = v128.shuffle<f32>(ra, rb, 0, 2, 4, 6);
   let k = f32x4.splat(0);
   const t1 = v128.shuffle<f32>(ra, rb, 1, 3, 5, 7);
@@ -187,20 +183,20 @@ export function dropout_maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1
   const keep = <f32>1 / (<f32>1 - p);
   const threshold = dropThreshold(p);
   for (let pl = p0; pl < p1; pl++) {
-    // Two instantiations, so that the plain pass carries no BatchNorm arithmetic.
+    // Separate instantiations, so that no pass carries arithmetic it does not need.
     if (scale) {
       const c = <usize>(pl % C) << 2;
-      dropPoolPlane(x, y, arg, pl, p1, H, W, seed, threshold, keep, true, load<f32>(scale + c), load<f32>(shift + c));
+      poolPlane(x, y, arg, pl, p1, H, W, seed, threshold, keep, true, true, load<f32>(scale + c), load<f32>(shift + c));
     } else {
-      dropPoolPlane(x, y, arg, pl, p1, H, W, seed, threshold, keep, false, 1, 0);
+      poolPlane(x, y, arg, pl, p1, H, W, seed, threshold, keep, true, false, 1, 0);
     }
   }
 }
 
-/** One plane of dropout_maxpool2_fwd (through max(x·a + b, 0) when bn). */
+/** One plane of max-pool, through max(x·a + b, 0) when bn, then the dropout masks when drop. */
 // @ts-ignore: decorator
-@inline function dropPoolPlane(x: usize, y: usize, arg: usize, pl: i32, p1: i32, H: i32, W: i32, seed: u32, threshold: u32, keep: f32,
-  bn: bool, a: f32, b: f32): void {
+@inline function poolPlane(x: usize, y: usize, arg: usize, pl: i32, p1: i32, H: i32, W: i32, seed: u32, threshold: u32, keep: f32,
+  drop: bool, bn: bool, a: f32, b: f32): void {
   const OH = H >> 1, OW = W >> 1;
   const av = f32x4.splat(a), bv = f32x4.splat(b);
   const base = pl * H * W;
@@ -208,13 +204,13 @@ export function dropout_maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1
   for (let i = 0; i < OH; i++) {
     const i0 = base + 2 * i * W, i1 = i0 + W;
     let j = 0;
-    // idx·GOLDEN of elements i0..i0+3 and i1..i1+3; +4·GOLDEN per 4 columns.
+    // idx·GOLDEN of elements i0..i0+3 and i1..i1+3; +4·GOLDEN per 4 columns (unused without drop).
     let pa = i32x4.mul(i32x4.add(i32x4.splat(i0), i32x4(0, 1, 2, 3)), i32x4.splat(GOLDEN));
     let pc = i32x4.mul(i32x4.add(i32x4.splat(i1), i32x4(0, 1, 2, 3)), i32x4.splat(GOLDEN));
     const g8 = i32x4.splat(8 * GOLDEN);
     // Four outputs at a time: 8 columns of both rows, split into even (left) and odd (right) taps.
     for (; j + 4 <= OW; j += 4) {
-      dropPool4(x, y, arg, i0 + 2 * j, i1 + 2 * j, pa, pc, yo + (<usize>(i * OW + j) << 2), seed, threshold, keep, 4, bn, av, bv);
+      poolBlock4(x, y, arg, i0 + 2 * j, i1 + 2 * j, pa, pc, yo + (<usize>(i * OW + j) << 2), seed, threshold, keep, 4, drop, bn, av, bv);
       pa = i32x4.add(pa, g8);
       pc = i32x4.add(pc, g8);
     }
@@ -222,18 +218,18 @@ export function dropout_maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1
     // lanes read the columns past the row (the next row's first ones) and are not stored. The
     // last row of a thread's last plane stays scalar: its extra columns may lie past x.
     if (j < OW && (pl < p1 - 1 || i < OH - 1)) {
-      dropPool4(x, y, arg, i0 + 2 * j, i1 + 2 * j, pa, pc, yo + (<usize>(i * OW + j) << 2), seed, threshold, keep, OW - j, bn, av, bv);
+      poolBlock4(x, y, arg, i0 + 2 * j, i1 + 2 * j, pa, pc, yo + (<usize>(i * OW + j) << 2), seed, threshold, keep, OW - j, drop, bn, av, bv);
       j = OW;
     }
     for (; j < OW; j++) {
       const a0 = i0 + 2 * j, c0 = i1 + 2 * j;
-      let best = bnr1(load<f32>(x + (<usize>a0 << 2)), bn, a, b) * dropMask(seed, <u32>a0, threshold, keep);
+      let best = tap(x, a0, seed, threshold, keep, drop, bn, a, b);
       let k: f32 = 0;
-      const v1 = bnr1(load<f32>(x + (<usize>(a0 + 1) << 2)), bn, a, b) * dropMask(seed, <u32>(a0 + 1), threshold, keep);
+      const v1 = tap(x, a0 + 1, seed, threshold, keep, drop, bn, a, b);
       if (v1 > best || isNaN(v1)) { best = v1; k = 1; }
-      const v2 = bnr1(load<f32>(x + (<usize>c0 << 2)), bn, a, b) * dropMask(seed, <u32>c0, threshold, keep);
+      const v2 = tap(x, c0, seed, threshold, keep, drop, bn, a, b);
       if (v2 > best || isNaN(v2)) { best = v2; k = 2; }
-      const v3 = bnr1(load<f32>(x + (<usize>(c0 + 1) << 2)), bn, a, b) * dropMask(seed, <u32>(c0 + 1), threshold, keep);
+      const v3 = tap(x, c0 + 1, seed, threshold, keep, drop, bn, a, b);
       if (v3 > best || isNaN(v3)) { best = v3; k = 3; }
       const o = yo + (<usize>(i * OW + j) << 2);
       store<f32>(y + o, best);
@@ -242,11 +238,16 @@ export function dropout_maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1
   }
 }
 
-/** bnr (elementwise.ts) of one float: max(v·a + b, 0) with f32.max, whose -0/NaN rules are f32x4.max's. */
+/**
+ * Element i of x as poolBlock4 sees it: max(x·a + b, 0) with f32.max (whose -0/NaN rules are
+ * f32x4.max's) when bn, times its dropout mask when drop.
+ */
 // @ts-ignore: decorator
-@inline function bnr1(v: f32, bn: bool, a: f32, b: f32): f32 {
-  if (!bn) return v;
-  return max<f32>(v * a + b, 0);
+@inline function tap(x: usize, i: i32, seed: u32, threshold: u32, keep: f32, drop: bool, bn: bool, a: f32, b: f32): f32 {
+  let v = load<f32>(x + (<usize>i << 2));
+  if (bn) v = max<f32>(v * a + b, 0);
+  if (drop) v *= dropMask(seed, <u32>i, threshold, keep);
+  return v;
 }
 
 /** Backward of dropout_maxpool2_fwd: dx (P,H,W) written in full, dy·mask at the winning tap. */

@@ -3,10 +3,11 @@
 //   Dropout → MaxPool2d: one pass with the same masks (ops/pool.ts dropoutMaxPool2d);
 //   BatchNorm2d(ReLU) → Conv2d, where the conv takes Winograd F(4×4): the conv's kernels apply the
 //     BatchNorm on the way in (ops/fused.ts bnReluConv2d);
-//   BatchNorm2d(ReLU) → Dropout → MaxPool2d in training: the same, in the pooling kernel.
+//   BatchNorm2d(ReLU) → [Dropout] → MaxPool2d: the same, in the pooling kernel (with the dropout
+//     masks when dropout is on).
 // Modules called one by one (summary) are unaffected.
 import { convShapeOf } from '../ops/conv.js';
-import { bnConvFuses, bnReluConv2d, bnReluDropoutMaxPool2d } from '../ops/fused.js';
+import { bnConvFuses, bnPoolFuses, bnReluConv2d, bnReluDropoutMaxPool2d, bnReluMaxPool2d } from '../ops/fused.js';
 import { dropoutMaxPool2d } from '../ops/pool.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BatchNorm2d, Conv2d, Dropout, MaxPool2d } from './layers.js';
@@ -33,6 +34,13 @@ export class Sequential extends Module {
         if (next instanceof Dropout && next2 instanceof MaxPool2d && m.training && next.training && next.p > 0) {
           y = bnReluDropoutMaxPool2d(y, bn, next.p, next.rng);
           i += 2;
+          continue;
+        }
+        // Max-pool with dropout off (evaluation, precise BatchNorm statistics) or absent.
+        const pool = next instanceof Dropout && !(next.training && next.p > 0) ? next2 : next;
+        if (pool instanceof MaxPool2d && bnPoolFuses(bn)) {
+          y = bnReluMaxPool2d(y, bn);
+          i += pool === next ? 1 : 2;
           continue;
         }
       }

@@ -1,6 +1,6 @@
 // A BatchNorm (+ ReLU) applied inside the kernel of the layer that reads its output, so that output
 // is never stored: the reference net's BatchNorms feed either a 3×3 conv (bn1 → conv2, bn3 → conv4)
-// or dropout + max-pool (bn2, bn4). Same bits as the unfused ops (test/ops/fusion.test.ts): the
+// or dropout + max-pool (bn2, bn4; max-pool alone when dropout is off, as in evaluation). Same bits as the unfused ops (test/ops/fusion.test.ts): the
 // kernels apply the BatchNorm with bn_apply's own vector operations (max(x·scale + shift, 0)).
 // Forward saves a write and a read of the activation; backward computes the gradient wrt the
 // BatchNorm output into scratch, then runs the BatchNorm's backward as batchNorm2d would.
@@ -72,6 +72,29 @@ export function bnReluDropoutMaxPool2d(x: Tensor, bn: BatchNormArgs, p: number, 
     record(y, [x, bn.gamma, bn.beta], () => {
       const da = e.arena.alloc(x.size);
       runSplit(e, 'dropout_maxpool2_bwd', P, x.size, (p0, p1) => [y.gradPtr, arg, da, p0, p1, H, W, seed, p]);
+      batchNormBackward(x, da, st, bn.gamma, bn.beta, true);
+    });
+  }
+  return y;
+}
+
+/** Whether the BatchNorm can run inside a max-pool: a fused ReLU, and not an evaluation-mode backward. */
+export function bnPoolFuses(bn: BatchNormArgs): boolean {
+  return bn.options.relu && (bn.options.training || !needsGrad(bn.gamma, bn.beta));
+}
+
+/** maxPool2d(batchNorm2d(x, relu)) without storing the BatchNorm's output (evaluation, dropout off). */
+export function bnReluMaxPool2d(x: Tensor, bn: BatchNormArgs): Tensor {
+  if (!bnPoolFuses(bn)) throw new Error('bnReluMaxPool2d: this BatchNorm does not fuse (see bnPoolFuses)');
+  const st = batchNormState(x, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.options);
+  const e = engine();
+  const { y, arg, P, H, W } = poolOutputs(x);
+  const C = x.shape[1]!;
+  runSplit(e, 'maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, st.scale.ptr, st.shift.ptr, C]);
+  if (needsGrad(x, bn.gamma, bn.beta)) {
+    record(y, [x, bn.gamma, bn.beta], () => {
+      const da = e.arena.alloc(x.size);
+      runSplit(e, 'maxpool2_bwd', P, x.size, (p0, p1) => [y.gradPtr, arg, da, p0, p1, H, W]);
       batchNormBackward(x, da, st, bn.gamma, bn.beta, true);
     });
   }

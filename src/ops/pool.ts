@@ -23,7 +23,7 @@ export function poolOutputs(x: Tensor): { y: Tensor; arg: number; P: number; H: 
 export function maxPool2d(x: Tensor): Tensor {
   const e = engine();
   const { y, arg, P, H, W } = poolOutputs(x);
-  runSplit(e, 'maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W]);
+  runSplit(e, 'maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, 0, 0, 1]);
   if (needsGrad(x)) {
     record(y, [x], () => gradInto(x, (dx) => runSplit(e, 'maxpool2_bwd', P, x.size, (p0, p1) => [y.gradPtr, arg, dx, p0, p1, H, W])));
   }

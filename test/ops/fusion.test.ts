@@ -4,8 +4,9 @@ import { after, describe, it } from 'node:test';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
 import { dropout, relu } from '../../src/ops/activation.js';
 import { seed16k } from '../../src/models/seed16k.js';
+import { BatchNorm2d } from '../../src/nn/layers.js';
 import { conv2d } from '../../src/ops/conv.js';
-import { bnConvFuses, bnReluConv2d, bnReluDropoutMaxPool2d, type BatchNormArgs } from '../../src/ops/fused.js';
+import { bnConvFuses, bnReluConv2d, bnReluDropoutMaxPool2d, bnReluMaxPool2d, type BatchNormArgs } from '../../src/ops/fused.js';
 import { nllLoss } from '../../src/ops/loss.js';
 import { batchNorm2d } from '../../src/ops/norm.js';
 import { dropoutMaxPool2d, maxPool2d } from '../../src/ops/pool.js';
@@ -95,24 +96,47 @@ describe('BatchNorm + ReLU applied inside the next layer', () => {
     });
   }
 
+  for (const [threads, shape] of [[1, [2, 3, 6, 10]], [2, [4, 16, 28, 28]], [2, [5, 24, 14, 14]], [1, [2, 2, 9, 7]]] as const) {
+    it(`maxPool2d(batchNorm2d(x)) for [${shape}], ${threads} thread(s)`, () => {
+      initEngine({ threads });
+      const rng = new Rng(6);
+      const x0 = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+      const gy = Array.from({ length: shape[0] * shape[1] * (shape[2] >> 1) * (shape[3] >> 1) }, (_, i) => Math.sin(i * 1.3));
+      const run = (fused: boolean, training: boolean) => {
+        const bn = bnArgs(shape[1], training, 2);
+        const x = Tensor.from(x0, [...shape], true);
+        const y = fused ? bnReluMaxPool2d(x, bn) : maxPool2d(batchNorm2d(x, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.options));
+        if (!training) return { y: y.toArray() };
+        y.backward(gy);
+        return { y: y.toArray(), grads: grads([x, bn.gamma, bn.beta]), stats: stats(bn) };
+      };
+      assert.deepEqual(run(true, true), run(false, true));
+      assert.deepEqual(noGrad(() => run(true, false)), noGrad(() => run(false, false)));
+    });
+  }
+
   for (const threads of [1, 2]) {
     it(`the reference net: Sequential (fused) equals its modules one by one, ${threads} thread(s)`, () => {
       initEngine({ threads });
       const rng = new Rng(3);
       const x0 = Float32Array.from({ length: 6 * 784 }, () => rng.uniform());
       const target = [3, 1, 4, 1, 5, 9];
-      const run = (fused: boolean, training: boolean) => {
-        const model = seed16k({ initRng: new Rng(1), dropoutRng: new Rng(2), dropout: 0.1 }).train(training);
+      // mode 'bn': BatchNorms on batch statistics with dropout off, as precise-bn.ts runs the net.
+      const run = (fused: boolean, mode: 'train' | 'eval' | 'bn') => {
+        const model = seed16k({ initRng: new Rng(1), dropoutRng: new Rng(2), dropout: 0.1 }).train(mode === 'train');
+        if (mode === 'bn') for (const [, m] of model.modules()) if (m instanceof BatchNorm2d) m.train(true);
         const x = Tensor.from(x0, [6, 1, 28, 28]);
         let y = x;
         if (fused) y = model.forward(x);
         else for (const [, m] of model.modules()) y = m.forward(y);
-        if (!training) return { y: y.toArray() };
+        const buffers = model.namedBuffers().map(([, t]) => Array.from(t.data()));
+        if (mode !== 'train') return { y: y.toArray(), buffers };
         nllLoss(y, target).backward();
-        return { y: y.toArray(), grads: grads(model.parameters()), buffers: model.namedBuffers().map(([, t]) => Array.from(t.data())) };
+        return { y: y.toArray(), grads: grads(model.parameters()), buffers };
       };
-      assert.deepEqual(run(true, true), run(false, true));
-      assert.deepEqual(noGrad(() => run(true, false)), noGrad(() => run(false, false)));
+      assert.deepEqual(run(true, 'train'), run(false, 'train'));
+      assert.deepEqual(noGrad(() => run(true, 'eval')), noGrad(() => run(false, 'eval')));
+      assert.deepEqual(noGrad(() => run(true, 'bn')), noGrad(() => run(false, 'bn')));
     });
   }
 });
