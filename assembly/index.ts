@@ -7,3 +7,4 @@ export * from './elementwise';
 export * from './norm';
 export * from './augment';
 export * from './pool';
+export * from './pool_bwd';
