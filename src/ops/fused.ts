@@ -1,7 +1,8 @@
 // A BatchNorm (+ ReLU) applied inside the kernel of the layer that reads its output, so that output
 // is never stored: the reference net's BatchNorms feed either a 3×3 conv (bn1 → conv2, bn3 → conv4)
-// or dropout + max-pool (bn2, bn4; max-pool alone when dropout is off, as in evaluation). Same bits as the unfused ops (test/ops/fusion.test.ts): the
-// kernels apply the BatchNorm with bn_apply's own vector operations (max(x·scale + shift, 0)).
+// or dropout + max-pool (bn2, bn4; max-pool alone when dropout is off, as in evaluation).
+// Same bits as the unfused ops (test/ops/fusion.test.ts): the kernels apply the BatchNorm with
+// bn_apply's own vector operations (max(x·scale + shift, 0)).
 // Forward saves a write and a read of the activation; backward computes the gradient wrt the
 // BatchNorm output into scratch, then runs the BatchNorm's backward as batchNorm2d would.
 import { engine } from '../engine/wasm.js';
