@@ -41,18 +41,20 @@ function gradFloats(O: i32, H: i32, W: i32, m: i32): i32 {
   return ((H + m - 1) / m) * ((W + m - 1) / m);
 }
 
-/**
- * Images per group of the forward pass: groupOf's rule with ~0.5 MB instead of ~1 MB, 3–8% faster
- * forward here (conv2–conv4, best of 7). The backward pass keeps groupOf: its weight-gradient sums
- * run along a group's tiles, so its group size is part of its rounding; the forward's is not.
- */
-function fwdGroupOf(C: i32, O: i32, tiles: i32, P: i32): i32 {
-  return max(1, (128 * 1024) / (P * (C + O) * tiles));
-}
+// Group budgets (groupOf), in floats of both GEMM operands' planes.
+// Backward ~1 MB: measured on conv2–conv4, 0.25 and 0.5 MB made the weight gradient 10–20% slower,
+// 2 MB no faster. Its weight-gradient sums run along a group's tiles, so this size is part of its
+// rounding (changing it changes the bits of a run).
+// @ts-ignore: decorator
+@inline const BWD_GROUP_FLOATS = 256 * 1024;
+// Forward ~0.5 MB: 3–8% faster forward than 1 MB (conv2–conv4, best of 7); its results do not
+// depend on the grouping.
+// @ts-ignore: decorator
+@inline const FWD_GROUP_FLOATS = 128 * 1024;
 
 /** Scratch of a forward pass (C → O channels): tmp, xp, u P×(C,T), m P×(O,T). */
 function fwdScratch(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
-  const P = planesOf(m), tiles = tilesOf(H, W, m), T = rowStride(fwdGroupOf(C, O, tiles, P) * tiles);
+  const P = planesOf(m), tiles = tilesOf(H, W, m), T = rowStride(groupOf(C, O, tiles, P, FWD_GROUP_FLOATS) * tiles);
   return span(36 * 4) + span(paddedFloats(C, H, W, m)) + P * span(C * T) + P * span(O * T);
 }
 
@@ -61,7 +63,7 @@ function fwdScratch(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
  * F(4×4)'s backward-data part e P×(O,T).
  */
 function bwdScratch(C: i32, H: i32, W: i32, O: i32, m: i32): i32 {
-  const P = planesOf(m), tiles = tilesOf(H, W, m), T = rowStride(groupOf(C, O, tiles, P) * tiles);
+  const P = planesOf(m), tiles = tilesOf(H, W, m), T = rowStride(groupOf(C, O, tiles, P, BWD_GROUP_FLOATS) * tiles);
   const e = m == 4 ? P * span(O * T) : 0;
   return span(O) + span(P * O * C) + span(36 * 4) + span(paddedFloats(C, H, W, m)) + span(gradFloats(O, H, W, m)) + P * span(C * T) + P * span(O * T) + e;
 }
@@ -108,7 +110,7 @@ export function wino_filter(w: usize, v: usize, O: i32, C: i32, flip: i32, m: i3
  */
 export function wino_fwd(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, mt: i32, scratch: usize,
   scale: usize, shift: usize): void {
-  const P = planesOf(mt), tiles = tilesOf(H, W, mt), G = fwdGroupOf(C, O, tiles, P), T = rowStride(G * tiles);
+  const P = planesOf(mt), tiles = tilesOf(H, W, mt), G = groupOf(C, O, tiles, P, FWD_GROUP_FLOATS), T = rowStride(G * tiles);
   const xpF = paddedFloats(C, H, W, mt);
   const tmp = scratch, xp = tmp + (<usize>span(36 * 4) << 2);
   const u = xp + (<usize>span(xpF) << 2), m = u + (<usize>(P * span(C * T)) << 2);
@@ -142,7 +144,7 @@ export function wino_fwd(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i3
  */
 export function wino_bwd(dy: usize, x: usize, v: usize, dx: usize, dw: usize, db: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, mt: i32, scratch: usize,
   scale: usize, shift: usize): void {
-  const P = planesOf(mt), tiles = tilesOf(H, W, mt), G = groupOf(C, O, tiles, P), T = rowStride(G * tiles);
+  const P = planesOf(mt), tiles = tilesOf(H, W, mt), G = groupOf(C, O, tiles, P, BWD_GROUP_FLOATS), T = rowStride(G * tiles);
   const th = (H + mt - 1) / mt, tw = (W + mt - 1) / mt;
   const xpF = paddedFloats(C, H, W, mt), dyF = gradFloats(O, H, W, mt), vs = O * C;
   const bsum = scratch, macc = bsum + (<usize>span(O) << 2), tmp = macc + (<usize>span(P * vs) << 2), xp = tmp + (<usize>span(36 * 4) << 2);

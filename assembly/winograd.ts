@@ -12,7 +12,7 @@
 // tile t = image·th·tw + ty·tw + tx. Transforms are vectorised over 4 horizontally adjacent tiles.
 // Their columns 2tx..2tx+3 are strided by 2, so each image is first copied into a buffer whose rows
 // are split into even and odd columns ("deinterleaved"): column 2tx+k of 4 tiles is then one vector.
-// Also shared with winograd4.ts: span(), storeN() and groupOf().
+// Also shared: span() and groupOf() with conv_winograd.ts, storeN() with winograd4.ts and the pooling kernels.
 
 /** Floats rounded up to whole cache lines (64-byte aligned regions), with 4 floats of slack for the
  * vector over-reads of a row's last, partial group of tiles. */
@@ -21,10 +21,9 @@
   return (floats + 4 + 15) & ~15;
 }
 
-/** Images per group: the planes (16 or 36) of both GEMM operands (C + O rows) within ~1 MB.
- * Measured on conv2–conv4: 0.25 and 0.5 MB made the weight gradient 10–20% slower, 2 MB no faster. */
-export function groupOf(C: i32, O: i32, tiles: i32, planes: i32): i32 {
-  return max(1, (256 * 1024) / (planes * (C + O) * tiles));
+/** Images per group: the planes (16 or 36) of both GEMM operands (C + O rows) within `floats`. */
+export function groupOf(C: i32, O: i32, tiles: i32, planes: i32, floats: i32): i32 {
+  return max(1, floats / (planes * (C + O) * tiles));
 }
 
 /** Stores the first n (1–4) lanes of v at p. */

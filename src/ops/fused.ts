@@ -63,20 +63,7 @@ export function bnReluConv2d(x: Tensor, bn: BatchNormArgs, w: Tensor, b: Tensor 
 export function bnReluDropoutMaxPool2d(x: Tensor, bn: BatchNormArgs, p: number, rng: Rng): Tensor {
   if (!(p > 0 && p < 1)) throw new Error(`bnReluDropoutMaxPool2d: p must be in (0, 1), got ${p}`);
   if (!bn.options.relu || !bn.options.training) throw new Error('bnReluDropoutMaxPool2d: needs a training-mode BatchNorm with ReLU');
-  const st: BatchNormState = batchNormState(x, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.options);
-  const e = engine();
-  const { y, arg, P, H, W } = poolOutputs(x);
-  const C = x.shape[1]!;
-  const seed = rng.nextU32();
-  runSplit(e, 'dropout_maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, seed, p, st.scale.ptr, st.shift.ptr, C]);
-  if (needsGrad(x, bn.gamma, bn.beta)) {
-    record(y, [x, bn.gamma, bn.beta], () => {
-      const da = e.arena.alloc(x.size);
-      runSplit(e, 'dropout_maxpool2_bwd', P, x.size, (p0, p1) => [y.gradPtr, arg, da, p0, p1, H, W, seed, p]);
-      batchNormBackward(x, da, st, bn.gamma, bn.beta, true);
-    });
-  }
-  return y;
+  return bnReluPool(x, bn, { p, seed: rng.nextU32() });
 }
 
 /** Whether the BatchNorm can run inside a max-pool: a fused ReLU, and not an evaluation-mode backward. */
@@ -87,15 +74,29 @@ export function bnPoolFuses(bn: BatchNormArgs): boolean {
 /** maxPool2d(batchNorm2d(x, relu)) without storing the BatchNorm's output (evaluation, dropout off). */
 export function bnReluMaxPool2d(x: Tensor, bn: BatchNormArgs): Tensor {
   if (!bnPoolFuses(bn)) throw new Error('bnReluMaxPool2d: this BatchNorm does not fuse (see bnPoolFuses)');
-  const st = batchNormState(x, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.options);
+  return bnReluPool(x, bn, null);
+}
+
+/**
+ * The two ops above: the BatchNorm's state, then the pooling kernel with it (and with the dropout
+ * masks of (p, seed) when drop is given); backward pools the gradient into scratch, then runs the
+ * BatchNorm's backward.
+ */
+function bnReluPool(x: Tensor, bn: BatchNormArgs, drop: { p: number; seed: number } | null): Tensor {
+  const st: BatchNormState = batchNormState(x, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.options);
   const e = engine();
   const { y, arg, P, H, W } = poolOutputs(x);
   const C = x.shape[1]!;
-  runSplit(e, 'maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, st.scale.ptr, st.shift.ptr, C]);
+  if (drop) {
+    runSplit(e, 'dropout_maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, drop.seed, drop.p, st.scale.ptr, st.shift.ptr, C]);
+  } else {
+    runSplit(e, 'maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, st.scale.ptr, st.shift.ptr, C]);
+  }
   if (needsGrad(x, bn.gamma, bn.beta)) {
     record(y, [x, bn.gamma, bn.beta], () => {
       const da = e.arena.alloc(x.size);
-      runSplit(e, 'maxpool2_bwd', P, x.size, (p0, p1) => [y.gradPtr, arg, da, p0, p1, H, W]);
+      if (drop) runSplit(e, 'dropout_maxpool2_bwd', P, x.size, (p0, p1) => [y.gradPtr, arg, da, p0, p1, H, W, drop.seed, drop.p]);
+      else runSplit(e, 'maxpool2_bwd', P, x.size, (p0, p1) => [y.gradPtr, arg, da, p0, p1, H, W]);
       batchNormBackward(x, da, st, bn.gamma, bn.beta, true);
     });
   }
