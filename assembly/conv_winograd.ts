@@ -10,6 +10,7 @@
 //             and Gᵀ macc G into dw once at the end.
 // With F(4×4), wino_bwd also does the backward-data pass in the same sweep: each image's dy is read
 // and copied once for both, and its tiles are still in cache for the second transform.
+import { add_into } from './elementwise';
 import { deinterleave, gradTransform, groupOf, inputTransform, outputTransform, span } from './winograd';
 import { deinterleave4, gradTransform4, inputTransform4, outputTransform4, phaseRow } from './winograd4';
 import { filterTransform, weightUntransform } from './winograd_kernel';
@@ -187,10 +188,5 @@ export function wino_bwd(dy: usize, x: usize, v: usize, dx: usize, dw: usize, db
     }
   }
   weightUntransform(macc, dw, O, C, mt);
-  if (db) {
-    for (let o = 0; o < O; o++) {
-      const p = db + (<usize>o << 2);
-      store<f32>(p, load<f32>(p) + load<f32>(bsum + (<usize>o << 2)));
-    }
-  }
+  if (db) add_into(db, bsum, 0, O);
 }

@@ -87,6 +87,15 @@ export function add_into(dst: usize, src: usize, i0: i32, i1: i32): void {
 }
 
 /**
+ * v·a + b: a BatchNorm's per-channel scale and shift, in the one order of operations that bn_apply,
+ * bn_bwd's ReLU masks and bnr all use, so that they agree to the bit.
+ */
+// @ts-ignore: decorator
+@global @inline function bnAffine(v: v128, a: v128, b: v128): v128 {
+  return f32x4.add(f32x4.mul(v, a), b);
+}
+
+/**
  * max(v·a + b, 0) when bn, as bn_apply with ReLU computes it, else v: a BatchNorm + ReLU applied
  * on the way by the kernels that read its input instead of its output (deinterleave4, dropout + max-pool).
  */
@@ -94,5 +103,5 @@ export function add_into(dst: usize, src: usize, i0: i32, i1: i32): void {
 // @ts-ignore: decorator
 @global @inline function bnr(v: v128, bn: bool, a: v128, b: v128): v128 {
   if (!bn) return v;
-  return f32x4.max(f32x4.add(f32x4.mul(v, a), b), f32x4.splat(0));
+  return f32x4.max(bnAffine(v, a, b), f32x4.splat(0));
 }

@@ -98,7 +98,7 @@ export function bn_apply(x: usize, y: usize, scale: usize, shift: usize, N: i32,
       let i = 0;
       for (; i + 4 <= HW; i += 4) {
         const o = <usize>i << 2;
-        let v = f32x4.add(f32x4.mul(v128.load(px + o), av), bv);
+        let v = bnAffine(v128.load(px + o), av, bv);
         if (relu) v = f32x4.max(v, zero);
         v128.store(py + o, v);
       }
@@ -161,8 +161,8 @@ export function bn_bwd(x: usize, dy: usize, dx: usize, mean: usize, invstd: usiz
         const xa = v128.load(x0 + o), xb = v128.load(x1 + o);
         let ga = v128.load(d0 + o), gb = v128.load(d1 + o);
         if (relu) {
-          ga = v128.and(ga, f32x4.gt(f32x4.add(f32x4.mul(xa, sav), sbv), zero));
-          gb = v128.and(gb, f32x4.gt(f32x4.add(f32x4.mul(xb, sav), sbv), zero));
+          ga = v128.and(ga, f32x4.gt(bnAffine(xa, sav, sbv), zero));
+          gb = v128.and(gb, f32x4.gt(bnAffine(xb, sav, sbv), zero));
         }
         ag0 = f32x4.add(ag0, ga);
         agx0 = f32x4.add(agx0, f32x4.mul(ga, f32x4.sub(xa, mv)));
@@ -184,7 +184,7 @@ export function bn_bwd(x: usize, dy: usize, dx: usize, mean: usize, invstd: usiz
         const o = <usize>i << 2;
         const xv = v128.load(x0 + o);
         let g = v128.load(d0 + o);
-        if (relu) g = v128.and(g, f32x4.gt(f32x4.add(f32x4.mul(xv, sav), sbv), zero));
+        if (relu) g = v128.and(g, f32x4.gt(bnAffine(xv, sav, sbv), zero));
         ag = f32x4.add(ag, g);
         agx = f32x4.add(agx, f32x4.mul(g, f32x4.sub(xv, mv)));
       }
@@ -208,7 +208,7 @@ export function bn_bwd(x: usize, dy: usize, dx: usize, mean: usize, invstd: usiz
         const o = <usize>i << 2;
         const xv = v128.load(x + off + o);
         let g = v128.load(dy + off + o);
-        if (relu) g = v128.and(g, f32x4.gt(f32x4.add(f32x4.mul(xv, sav), sbv), zero));
+        if (relu) g = v128.and(g, f32x4.gt(bnAffine(xv, sav, sbv), zero));
         const xh = f32x4.mul(f32x4.sub(xv, mv), coef);
         v128.store(dx + off + o, f32x4.mul(a, f32x4.sub(f32x4.sub(g, meanG), xh)));
       }
