@@ -4,7 +4,7 @@
 import { initWebEngine } from '../src/engine/web.js';
 import { formatSummary, summarize } from '../src/models/summary.js';
 import type { Module } from '../src/nn/module.js';
-import { classify, modelFromBytes } from '../src/train/classify.js';
+import { classify, modelFromBytes } from '../src/infer/classify.js';
 import { fetchSplit } from './data.js';
 import type { CallName, Calls, Reply, Request, TrainEvent } from './protocol.js';
 import { trainJob } from './train-job.js';

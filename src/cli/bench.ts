@@ -1,8 +1,8 @@
 // `tiny-mnist bench`: training and evaluation speed of the reference network, 1 and 2 threads,
 // with a per-phase and per-kernel profile; `--vs-torch` runs PyTorch's side by side.
 import os from 'node:os';
-import { benchTraining, type BenchResult } from '../train/bench.js';
-import { benchInChild, benchVsTorch, type VsTorchResult } from '../train/bench-vs-torch.js';
+import { benchTraining, type BenchResult } from '../bench/bench.js';
+import { benchInChild, benchVsTorch, type VsTorchResult } from '../bench/vs-torch.js';
 import { helpText, parseFlags } from './args.js';
 import { JSON_FLAG, MAX_THREADS } from './common.js';
 import type { Command } from './main.js';

@@ -1,5 +1,5 @@
 // `tiny-mnist eval`: test loss and accuracy of a model file.
-import { evaluateFile } from '../train/inference.js';
+import { evaluateFile } from '../infer/inference.js';
 import { helpText, parseFlags } from './args.js';
 import { ARCH, DATA, JSON_FLAG, LIMIT_TEST, shippedModelPath, THREADS } from './common.js';
 import type { Command } from './main.js';

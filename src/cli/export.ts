@@ -4,7 +4,7 @@ import path from 'node:path';
 import { initEngine } from '../engine/node.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { exportOnnx, ONNX_OPSETS } from '../io/onnx.js';
-import { loadModel } from '../train/inference.js';
+import { loadModel } from '../infer/inference.js';
 import { UserError } from '../util/errors.js';
 import { helpText, parseFlags, UsageError } from './args.js';
 import { ARCH, shippedModelPath } from './common.js';

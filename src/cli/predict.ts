@@ -1,5 +1,5 @@
 // `tiny-mnist predict IMAGE…`: classify PNG digits (any size, either polarity).
-import { predictFiles } from '../train/inference.js';
+import { predictFiles } from '../infer/inference.js';
 import { helpText, parseFlags, UsageError } from './args.js';
 import { JSON_FLAG, shippedModelPath, THREADS } from './common.js';
 import type { Command } from './main.js';

@@ -1,6 +1,6 @@
 // Turns raw image bytes into a normalised float batch (N,1,H,W), optionally with torchvision-style
 // augmentation: RandomRotation (bilinear, zero fill) then ColorJitter(brightness, contrast).
-// Plain JS: the reference that src/kernels/augment.ts (wasm, split across threads, bit-identical)
+// Plain JS: the reference that src/data/augment-wasm.ts (wasm, split across threads, bit-identical)
 // is tested against, and the path for callers without an engine. It does not shuffle or pick indices.
 
 import { MNIST_MEAN, MNIST_STD } from './constants.js';

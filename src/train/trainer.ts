@@ -4,7 +4,7 @@
 import type { Split } from '../data/datasets.js';
 import { normaliseBatch, type AugmentOptions } from '../data/augment.js';
 import { engine } from '../engine/wasm.js';
-import { augmentBatchWasm } from '../kernels/augment.js';
+import { augmentBatchWasm } from '../data/augment-wasm.js';
 import { buildModel } from '../models/index.js';
 import type { Module } from '../nn/module.js';
 import { nllLoss } from '../ops/loss.js';
@@ -16,7 +16,7 @@ import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 import { NumericalError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { argmax } from './classify.js';
+import { argmax } from '../util/argmax.js';
 import { EVAL_BATCH, type Recipe } from './recipe.js';
 
 export interface EpochStats {

@@ -15,7 +15,7 @@ import { decodeSafetensors, encodeSafetensors, type NamedTensor } from '../../sr
 import { seed16k } from '../../src/models/seed16k.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { evaluateFile, loadModel } from '../../src/train/inference.js';
+import { evaluateFile, loadModel } from '../../src/infer/inference.js';
 import { FileFormatError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/rng.js';
 import { ROOT } from '../helpers.js';

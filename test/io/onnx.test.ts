@@ -20,7 +20,7 @@ import { ReLU } from '../../src/nn/layers.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { loadModel } from '../../src/train/inference.js';
+import { loadModel } from '../../src/infer/inference.js';
 import { DEFAULT_RECIPE } from '../../src/train/recipe.js';
 import { runTraining } from '../../src/train/run.js';
 import { Rng } from '../../src/util/rng.js';

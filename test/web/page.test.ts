@@ -9,8 +9,8 @@ import type { Browser, Page } from 'playwright-core';
 import { loadIdxDataset } from '../../src/data/datasets.js';
 import { toMnistDigit } from '../../src/data/digit.js';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
-import { classify } from '../../src/train/classify.js';
-import { evaluateFile, loadModel } from '../../src/train/inference.js';
+import { classify } from '../../src/infer/classify.js';
+import { evaluateFile, loadModel } from '../../src/infer/inference.js';
 import { expectClose } from '../helpers.js';
 import { drawWithMouse, drawWithTouch, launch, missingBrowser, ONE, screenshotPath, serve, testModel, watchErrors, ZERO, type Served } from './browser.js';
 

@@ -7,8 +7,9 @@ import { initEngine } from '../engine/node.js';
 import { readPngGrey } from '../io/png.js';
 import type { Module } from '../nn/module.js';
 import { UserError } from '../util/errors.js';
-import { argmax, classify, modelFromBytes } from './classify.js';
-import { evaluate, type EpochStats } from './trainer.js';
+import { argmax } from '../util/argmax.js';
+import { classify, modelFromBytes } from './classify.js';
+import { evaluate, type EpochStats } from '../train/trainer.js';
 
 export function readUserFile(file: string): Uint8Array {
   try {

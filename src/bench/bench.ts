@@ -3,9 +3,9 @@
 import { loadIdxDataset } from '../data/datasets.js';
 import { initEngine } from '../engine/node.js';
 import { engine } from '../engine/wasm.js';
-import { benchConvLayers, type LayerRate } from './bench-layers.js';
-import { DEFAULT_RECIPE, EVAL_BATCH, type Recipe } from './recipe.js';
-import { evaluate, makeTrainer, trainEpoch } from './trainer.js';
+import { benchConvLayers, type LayerRate } from './layers.js';
+import { DEFAULT_RECIPE, EVAL_BATCH, type Recipe } from '../train/recipe.js';
+import { evaluate, makeTrainer, trainEpoch } from '../train/trainer.js';
 
 export interface BenchResult {
   threads: number;

@@ -10,6 +10,8 @@ import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Rng } from '../util/rng.js';
 
+export { argmax } from '../util/argmax.js';
+
 /** Builds `arch` and loads weights from safetensors bytes; `name` labels errors. Eval mode. */
 export function modelFromBytes(bytes: Uint8Array, name: string, arch = 'seed16k'): Module {
   const model = buildModel(arch, { initRng: new Rng(0), dropoutRng: new Rng(0), dropout: 0 });
@@ -37,9 +39,3 @@ export function classify(model: Module, digits: Float32Array[]): number[][] {
   }
 }
 
-/** Index of the largest value (the predicted class). */
-export function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i]! > values[best]!) best = i;
-  return best;
-}

@@ -6,7 +6,7 @@ import { after, test } from 'node:test';
 import { augmentBatch, type AugmentOptions } from '../../src/data/augment.js';
 import type { Split } from '../../src/data/datasets.js';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
-import { augmentBatchWasm } from '../../src/kernels/augment.js';
+import { augmentBatchWasm } from '../../src/data/augment-wasm.js';
 import { Rng } from '../../src/util/rng.js';
 
 function split(count: number, H: number, W: number): Split {

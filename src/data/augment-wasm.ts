@@ -1,13 +1,13 @@
-// TypeScript side of assembly/augment.ts: augmentBatch (src/data/augment.ts) with the pixels in wasm,
+// The wasm side of augmentation (assembly/augment.ts): augmentBatch (src/data/augment.ts) with the pixels in wasm,
 // split by image across the pool's threads, bit-identical to it. The random draws (drawAugment, so
 // the generator advances exactly as there) and cos/sin of each angle stay in JavaScript; the batch's
 // source bytes are copied into wasm memory first (count·H·W bytes).
-import { checkAugment, checkBatch, drawAugment, type AugmentOptions } from '../data/augment.js';
-import { MNIST_MEAN, MNIST_STD } from '../data/constants.js';
-import type { Split } from '../data/datasets.js';
+import { checkAugment, checkBatch, drawAugment, type AugmentOptions } from './augment.js';
+import { MNIST_MEAN, MNIST_STD } from './constants.js';
+import type { Split } from './datasets.js';
 import type { Engine } from '../engine/wasm.js';
 import type { Rng } from '../util/rng.js';
-import { splitRange } from './split.js';
+import { splitRange } from '../kernels/split.js';
 
 /** augmentBatch into the float32 (count,1,H,W) at byte offset `out` of wasm memory. */
 export function augmentBatchWasm(e: Engine, src: Split, indices: ArrayLike<number>, start: number, count: number,
