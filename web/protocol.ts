@@ -20,6 +20,8 @@ export interface TrainOptions {
   epochs: number;
   batchSize: number;
   seed: number;
+  /** The architecture as a spec object (the JSON of a spec file); default: the reference net. */
+  spec?: unknown;
 }
 
 export type TrainEvent =

@@ -3,6 +3,7 @@
 // runs them, progress sent back as events. It does not draw anything (train-panel.ts does).
 import type { Split } from '../src/data/datasets.js';
 import { encodeModel } from '../src/io/model-file.js';
+import { parseArchSpec, zooSpec } from '../src/models/index.js';
 import { DEFAULT_RECIPE, type Recipe } from '../src/train/recipe.js';
 import { evaluateEpoch } from '../src/train/precise-bn.js';
 import { evaluate, makeTrainer, trainEpoch, type EpochStats } from '../src/train/trainer.js';
@@ -20,8 +21,9 @@ export function trainJob(o: TrainOptions, train: Split, test: Split, emit: (e: T
   if (!Number.isInteger(o.count) || o.count < 1) throw new RangeError(`train: count must be a positive integer, got ${o.count}`);
   if (!Number.isInteger(o.epochs) || o.epochs < 1 || o.epochs > 100) throw new RangeError(`train: epochs must be 1 to 100, got ${o.epochs}`);
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new RangeError(`train: batch size must be a positive integer, got ${o.batchSize}`);
-  const recipe: Recipe = { ...DEFAULT_RECIPE, epochs: o.epochs, batchSize: o.batchSize };
-  const t = makeTrainer(recipe, o.seed, train.count);
+  const spec = o.spec ? parseArchSpec(o.spec, 'architecture') : zooSpec(DEFAULT_RECIPE.arch);
+  const recipe: Recipe = { ...DEFAULT_RECIPE, arch: spec.name, epochs: o.epochs, batchSize: o.batchSize };
+  const t = makeTrainer(spec, recipe, o.seed, train.count);
   emit({ kind: 'data', train: train.count, test: test.count });
   const t0 = performance.now();
   let last: EpochStats = evaluate(t.model, test);
@@ -39,13 +41,12 @@ export function trainJob(o: TrainOptions, train: Split, test: Split, emit: (e: T
     emit({ kind: 'epoch', epoch, train: stats, test: last, seconds: (performance.now() - e0) / 1000 });
   }
   const bytes = encodeModel(t.model, {
-    arch: recipe.arch,
     epoch: String(recipe.epochs),
     test_accuracy: last.accuracy.toFixed(2),
     trained_in: 'browser',
     train_images: String(train.count),
     recipe: JSON.stringify(recipe),
-  });
+  }, spec);
   const copy = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(copy).set(bytes);
   return { bytes: copy, test: last, seconds: (performance.now() - t0) / 1000 };

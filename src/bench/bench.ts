@@ -3,6 +3,7 @@
 import { loadIdxDataset } from '../data/datasets.js';
 import { initEngine } from '../engine/node.js';
 import { engine } from '../engine/wasm.js';
+import { zooSpec, type ArchSpec } from '../models/index.js';
 import { benchConvLayers, type LayerRate } from './layers.js';
 import { DEFAULT_RECIPE, EVAL_BATCH, type Recipe } from '../train/recipe.js';
 import { evaluate, makeTrainer, trainEpoch } from '../train/trainer.js';
@@ -27,6 +28,8 @@ export interface BenchOptions {
   threads: number;
   steps: number;
   recipe?: Recipe;
+  /** The architecture (default: the zoo entry the recipe names). */
+  spec?: ArchSpec;
   variant?: 'relaxed' | 'simd';
   /** false: skip the profiled pass and the per-layer conv rates (phases, kernels, layers left empty). */
   profile?: boolean;
@@ -39,7 +42,7 @@ export function benchTraining(o: BenchOptions): BenchResult {
   const data = loadIdxDataset(undefined, { limitTrain: B * (o.steps + 2) }); // all 10,000 test images, like torch_reference.py
   const warm = { ...data.train, count: B * 2 };
   const timed = { ...data.train, count: B * o.steps, images: data.train.images.subarray(B * 2 * 784), labels: data.train.labels.subarray(B * 2) };
-  const t = makeTrainer(recipe, 1, data.train.count);
+  const t = makeTrainer(o.spec ?? zooSpec(recipe.arch), recipe, 1, data.train.count);
   trainEpoch(t, warm); // warm-up: compile tiers, grow memory
   let t0 = performance.now();
   trainEpoch(t, timed);

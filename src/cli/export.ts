@@ -2,12 +2,13 @@
 // Flags → load → io/onnx.ts exportOnnx → atomic write; the graph itself is built in the library.
 import path from 'node:path';
 import { initEngine } from '../engine/node.js';
+import { loadArch } from '../io/arch-file.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { exportOnnx, ONNX_OPSETS } from '../io/onnx.js';
 import { loadModel } from '../infer/inference.js';
 import { UserError } from '../util/errors.js';
 import { helpText, parseFlags, UsageError } from './args.js';
-import { ARCH, shippedModelPath } from './common.js';
+import { MODEL_ARCH, shippedModelPath } from './common.js';
 import type { Command } from './main.js';
 
 const SPECS = [
@@ -15,7 +16,7 @@ const SPECS = [
   { name: 'onnx', type: 'string' as const, metavar: 'OUT.onnx', help: 'where to write the ONNX file (required)' },
   { name: 'opset', type: 'int' as const, default: ONNX_OPSETS.default, min: ONNX_OPSETS.min, max: ONNX_OPSETS.max, help: 'ONNX operator set version' },
   { name: 'fold-bn', type: 'bool' as const, help: 'fold each BatchNorm into the convolution before it (fewer nodes, same outputs up to rounding)' },
-  ARCH,
+  MODEL_ARCH,
 ];
 
 function write(file: string, bytes: Uint8Array): void {
@@ -43,7 +44,7 @@ export const exportCommand: Command = {
     if (out === undefined) throw new UsageError('export: --onnx OUT.onnx is required');
     const modelFile = (f.model as string | undefined) ?? shippedModelPath();
     initEngine({ threads: 1 });
-    const model = loadModel(modelFile, f.arch as string);
+    const model = loadModel(modelFile, f.arch === undefined ? undefined : loadArch(f.arch as string));
     const opset = f.opset as number, fold = f['fold-bn'] === true;
     const bytes = exportOnnx(model, { opset, foldBatchNorm: fold, metadata: { source: path.basename(modelFile) } });
     write(out, bytes);

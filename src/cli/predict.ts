@@ -1,12 +1,13 @@
 // `tiny-mnist predict IMAGE…`: classify PNG digits (any size, either polarity).
 import { predictFiles } from '../infer/inference.js';
+import { loadArch } from '../io/arch-file.js';
 import { helpText, parseFlags, UsageError } from './args.js';
-import { JSON_FLAG, shippedModelPath, THREADS } from './common.js';
+import { JSON_FLAG, MODEL_ARCH, shippedModelPath, THREADS } from './common.js';
 import type { Command } from './main.js';
 
 const SPECS = [
   { name: 'model', type: 'string' as const, metavar: 'FILE', help: 'model.safetensors (default: the shipped models/seed16k.safetensors)' },
-  THREADS, JSON_FLAG,
+  MODEL_ARCH, THREADS, JSON_FLAG,
 ];
 
 export const predictCommand: Command = {
@@ -19,7 +20,8 @@ export const predictCommand: Command = {
     }
     const { flags: f, positionals } = parseFlags('predict', argv, SPECS);
     if (positionals.length === 0) throw new UsageError('predict: give at least one PNG file');
-    const preds = predictFiles((f.model as string | undefined) ?? shippedModelPath(), positionals, f.threads as number | undefined);
+    const preds = predictFiles((f.model as string | undefined) ?? shippedModelPath(), positionals, f.threads as number | undefined,
+      f.arch === undefined ? undefined : loadArch(f.arch as string));
     for (const p of preds) {
       if (f.json) console.log(JSON.stringify({ file: p.file, digit: p.digit, probabilities: p.probabilities.map((v) => Number(v.toFixed(6))) }));
       else console.log(`${p.file}: ${p.digit} (${(100 * p.probabilities[p.digit]!).toFixed(1)}%)  ${p.probabilities.map((v, i) => `${i}:${(100 * v).toFixed(1)}`).join(' ')}`);

@@ -1,7 +1,8 @@
 // `tiny-mnist summary`: the torchsummary-style table of an architecture.
 import { initEngine } from '../engine/node.js';
+import { loadArch } from '../io/arch-file.js';
 import { buildModel } from '../models/index.js';
-import { formatSummary, summarize } from '../models/summary.js';
+import { formatLayerTable, formatSummary, summarize } from '../models/summary.js';
 import { Rng } from '../util/rng.js';
 import { helpText, parseFlags } from './args.js';
 import { ARCH, JSON_FLAG } from './common.js';
@@ -14,14 +15,15 @@ export const summaryCommand: Command = {
   summary: 'print the layer table',
   run(argv) {
     if (argv.includes('--help')) {
-      console.log(helpText('summary', '[--arch NAME]', 'Prints the layers, output shapes and parameter counts, as torchsummary does for PyTorch.', SPECS));
+      console.log(helpText('summary', '[--arch NAME|FILE]', 'Prints the layers, output shapes and parameter counts, as torchsummary does for PyTorch, then every layer\'s receptive field and multiply-adds.', SPECS));
       return 0;
     }
     const { flags } = parseFlags('summary', argv, SPECS);
     initEngine({ threads: 1 });
-    const model = buildModel(flags.arch as string, { initRng: new Rng(0), dropoutRng: new Rng(0), dropout: 0.05 });
-    const s = summarize(model);
-    console.log(flags.json ? JSON.stringify(s) : formatSummary(s));
+    const spec = loadArch(flags.arch as string);
+    const model = buildModel(spec, { initRng: new Rng(0), dropoutRng: new Rng(0) });
+    const s = summarize(model, spec);
+    console.log(flags.json ? JSON.stringify(s) : `${formatSummary(s)}\n\n${formatLayerTable(s)}`);
     return 0;
   },
 };

@@ -1,5 +1,7 @@
 // `tiny-mnist train`: flags → RunOptions → runTraining → one line per epoch (or JSON lines).
 import path from 'node:path';
+import { loadArch } from '../io/arch-file.js';
+import type { ArchSpec } from '../models/index.js';
 import { DEFAULT_RECIPE, type Recipe } from '../train/recipe.js';
 import { formatEpoch } from '../train/metrics.js';
 import { runTraining } from '../train/run.js';
@@ -19,7 +21,7 @@ const SPECS: FlagSpec[] = [
   { name: 'nesterov', type: 'bool', help: `Nesterov momentum (SGD; default ${R.nesterov ? 'on' : 'off'})` },
   { name: 'no-nesterov', type: 'bool', help: 'plain momentum (SGD)' },
   { name: 'weight-decay', type: 'number', default: R.weightDecay, min: 0, max: 1, help: 'weight decay' },
-  { name: 'dropout', type: 'number', default: R.dropout, min: 0, max: 0.95, help: 'dropout probability' },
+  { name: 'dropout', type: 'number', min: 0, max: 0.95, help: 'dropout probability of every dropout layer (default: as the architecture says)' },
   { name: 'label-smoothing', type: 'number', default: R.labelSmoothing, min: 0, max: 0.5, help: 'label smoothing' },
   { name: 'bn-recalibrate', type: 'number', default: R.bnRecalibrate, min: 0, help: 'training images that re-estimate BatchNorm statistics before each evaluation (0: momentum averages)' },
   { name: 'rotate', type: 'number', default: R.rotateDeg, min: 0, max: 180, help: 'random rotation ± degrees' },
@@ -36,10 +38,10 @@ const SPECS: FlagSpec[] = [
   JSON_FLAG,
 ];
 
-function recipeFrom(f: Record<string, unknown>): Recipe {
+function recipeFrom(f: Record<string, unknown>, spec: ArchSpec): Recipe {
   return {
     ...DEFAULT_RECIPE,
-    arch: f.arch as string,
+    arch: spec.name,
     epochs: f['dry-run'] ? 1 : (f.epochs as number),
     batchSize: f['batch-size'] as number,
     lr: f.lr as number,
@@ -48,7 +50,7 @@ function recipeFrom(f: Record<string, unknown>): Recipe {
     momentum: f.momentum as number,
     nesterov: f.nesterov === true ? true : f['no-nesterov'] === true ? false : DEFAULT_RECIPE.nesterov,
     weightDecay: f['weight-decay'] as number,
-    dropout: f.dropout as number,
+    dropout: (f.dropout as number | undefined) ?? null,
     labelSmoothing: f['label-smoothing'] as number,
     rotateDeg: f.rotate as number,
     brightness: f.jitter as number,
@@ -70,8 +72,10 @@ export const trainCommand: Command = {
     const json = f.json === true;
     const out = (f.out as string | undefined) ?? path.join('runs', timestamp());
     const progress = json ? undefined : progressPrinter();
+    const spec = loadArch(f.arch as string);
     const result = runTraining({
-      recipe: recipeFrom(f),
+      spec,
+      recipe: recipeFrom(f, spec),
       seed: f.seed as number,
       threads: f.threads as number | undefined,
       dataDir: f.data as string | undefined,

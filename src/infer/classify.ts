@@ -3,8 +3,10 @@
 // uses exactly what `predict` uses; inference.ts adds the Node side (reading files).
 import { MNIST_MEAN, MNIST_STD } from '../data/constants.js';
 import { engine } from '../engine/wasm.js';
-import { decodeModel } from '../io/model-file.js';
-import { buildModel } from '../models/index.js';
+import { loadStateDict, specOfModelFile } from '../io/model-file.js';
+import { decodeSafetensors } from '../io/safetensors.js';
+import { buildModel, type ArchSpec } from '../models/index.js';
+import { fuse } from '../nn/fuse.js';
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -12,11 +14,27 @@ import { Rng } from '../util/rng.js';
 
 export { argmax } from '../util/argmax.js';
 
-/** Builds `arch` and loads weights from safetensors bytes; `name` labels errors. Eval mode. */
-export function modelFromBytes(bytes: Uint8Array, name: string, arch = 'seed16k'): Module {
-  const model = buildModel(arch, { initRng: new Rng(0), dropoutRng: new Rng(0), dropout: 0 });
-  decodeModel(model, bytes, name);
-  return model.eval();
+export interface LoadedModel {
+  model: Module;
+  spec: ArchSpec;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Builds the architecture a model file carries (io/model-file.ts specOfModelFile; `arch` overrides
+ * it) and loads its weights; `name` labels errors. Fused, in evaluation mode.
+ */
+export function loadModelBytes(bytes: Uint8Array, name: string, arch?: ArchSpec): LoadedModel {
+  const { tensors, metadata } = decodeSafetensors(bytes, name);
+  const spec = arch ?? specOfModelFile(metadata, name);
+  const model = fuse(buildModel(spec, { initRng: new Rng(0), dropoutRng: new Rng(0) }));
+  loadStateDict(model, tensors, name);
+  return { model: model.eval(), spec, metadata };
+}
+
+/** loadModelBytes' model alone. */
+export function modelFromBytes(bytes: Uint8Array, name: string, arch?: ArchSpec): Module {
+  return loadModelBytes(bytes, name, arch).model;
 }
 
 /** Class probabilities for 28×28 digits in [0,1] (white on black), one Float32Array(784) each. */

@@ -5,6 +5,7 @@ import { loadIdxDataset } from '../data/datasets.js';
 import { toMnistDigit } from '../data/digit.js';
 import { initEngine } from '../engine/node.js';
 import { readPngGrey } from '../io/png.js';
+import type { ArchSpec } from '../models/index.js';
 import type { Module } from '../nn/module.js';
 import { UserError } from '../util/errors.js';
 import { argmax } from '../util/argmax.js';
@@ -20,14 +21,14 @@ export function readUserFile(file: string): Uint8Array {
   }
 }
 
-/** Builds `arch` and loads the weights from a safetensors file (checked before anything is copied). */
-export function loadModel(file: string, arch = 'seed16k'): Module {
+/** The model a safetensors file holds, built from the spec it carries (`arch` overrides it); checked before anything is copied. */
+export function loadModel(file: string, arch?: ArchSpec): Module {
   return modelFromBytes(readUserFile(file), file, arch);
 }
 
 export interface EvalOptions {
   model: string;
-  arch?: string;
+  arch?: ArchSpec;
   dataDir?: string;
   limitTest?: number;
   threads?: number;
@@ -46,9 +47,9 @@ export interface Prediction {
   probabilities: number[];
 }
 
-export function predictFiles(modelFile: string, files: string[], threads?: number): Prediction[] {
+export function predictFiles(modelFile: string, files: string[], threads?: number, arch?: ArchSpec): Prediction[] {
   initEngine({ threads });
-  const model = loadModel(modelFile);
+  const model = loadModel(modelFile, arch);
   const digits = files.map((f) => {
     const img = readPngGrey(readUserFile(f), f);
     return toMnistDigit(img.grey, img.width, img.height);

@@ -1,13 +1,29 @@
 // Model files: safetensors with PyTorch's state-dict names, shapes and layouts (float32), so a
 // file written here loads in PyTorch and vice versa. Loading checks every name and shape first and
 // copies only when the whole file fits the model: a bad file never leaves a half-loaded model.
+// The file also carries the model's architecture (metadata "spec": the normalised spec as JSON), so
+// every command and the page can load any model without being told its architecture.
+import { parseArchJson, zooSpec, ZOO, type ArchSpec } from '../models/index.js';
 import type { Module } from '../nn/module.js';
 import { FileFormatError } from '../util/errors.js';
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
 
-export function encodeModel(model: Module, metadata: Record<string, string> = {}): Uint8Array {
+/** The model's state dict as safetensors; `spec` (when given) goes into the metadata as "arch" (its name) and "spec". */
+export function encodeModel(model: Module, metadata: Record<string, string> = {}, spec?: ArchSpec): Uint8Array {
   const tensors: Array<[string, NamedTensor]> = model.stateDict().map(([name, t]) => [name, { shape: [...t.shape], data: t.toArray() }]);
-  return encodeSafetensors(tensors, metadata);
+  return encodeSafetensors(tensors, spec ? { ...metadata, arch: spec.name, spec: JSON.stringify(spec) } : metadata);
+}
+
+/**
+ * The architecture a model file was saved with: its "spec" metadata; for files without one (saved
+ * before specs were stored, or by PyTorch from net.py), the zoo entry its "arch" names, else the
+ * reference net seed16k.
+ */
+export function specOfModelFile(metadata: Record<string, string>, file: string): ArchSpec {
+  if (metadata.spec !== undefined) return parseArchJson(metadata.spec, `${file} (metadata "spec")`);
+  const arch = metadata.arch;
+  if (arch !== undefined && !(arch in ZOO)) throw new FileFormatError(file, `has no "spec" metadata and its arch "${arch}" is not in the zoo (${Object.keys(ZOO).join(', ')})`);
+  return zooSpec(arch ?? 'seed16k');
 }
 
 /** Checks that `tensors` matches the model's state dict exactly, then copies it in. */

@@ -4,7 +4,7 @@
 // Environment-agnostic (model in, bytes out): it does not read or write files, and it does not
 // export training-mode behaviour (Dropout is the identity, BatchNorm uses running statistics).
 import type { Module } from '../nn/module.js';
-import { BatchNorm2d, Conv2d, Dropout, Flatten, GlobalAvgPool, Linear, LogSoftmax, MaxPool2d, ReLU } from '../nn/layers.js';
+import { AvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, GlobalAvgPool, Linear, LogSoftmax, MaxPool2d, ReLU } from '../nn/layers.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { ATTR, modelProto, ONNX_FLOAT } from './onnx-proto.js';
@@ -57,8 +57,12 @@ class Graph {
   }
 }
 
-const weights = (prefix: string, ...ts: Array<[string, Tensor]>): Array<[string, Float32Array, readonly number[]]> =>
-  ts.map(([n, t]) => [`${prefix}.${n}`, t.toArray(), t.shape]);
+/** Initializers named prefix.name, skipping absent ones (a layer without bias). */
+const weights = (prefix: string, ...ts: Array<[string, Tensor | null]>): Array<[string, Float32Array, readonly number[]]> =>
+  ts.filter((e): e is [string, Tensor] => e[1] !== null).map(([n, t]) => [`${prefix}.${n}`, t.toArray(), t.shape]);
+
+/** Output size of a window k, stride s, padding p over d (floor, as PyTorch and ONNX's default). */
+const outSize = (d: number, k: number, s: number, p: number) => Math.floor((d + 2 * p - k) / s) + 1;
 
 /** The leaf layers of a Sequential (nested ones flattened) with their state-dict paths. */
 function leaves(m: Module, path: string): Array<[string, Module]> {
@@ -75,9 +79,9 @@ function expectShape(layer: string, what: string, shape: number[], ok: boolean):
 function conv(g: Graph, name: string, c: Conv2d, bn?: BatchNorm2d): void {
   const [C, H, W] = g.shape as [number, number, number];
   expectShape(name, `(${c.inC},H,W) with H,W ≥ ${c.k - 2 * c.pad}`, g.shape, g.shape.length === 3 && C === c.inC && H + 2 * c.pad >= c.k && W + 2 * c.pad >= c.k);
-  const attrs = [ints('kernel_shape', [c.k, c.k]), ints('pads', [c.pad, c.pad, c.pad, c.pad]), ints('strides', [1, 1])];
+  const attrs = [ints('kernel_shape', [c.k, c.k]), ints('pads', [c.pad, c.pad, c.pad, c.pad]), ints('strides', [c.stride, c.stride])];
   if (bn) {
-    const w = c.weight.toArray(), b = c.bias.toArray();
+    const w = c.weight.toArray(), b = c.bias?.toArray() ?? new Float32Array(c.outC);
     const gamma = bn.weight.data(), beta = bn.bias.data(), mean = bn.runningMean.data(), variance = bn.runningVar.data();
     const per = w.length / c.outC; // inC·k·k weights per output channel
     for (let o = 0; o < c.outC; o++) {
@@ -85,11 +89,11 @@ function conv(g: Graph, name: string, c: Conv2d, bn?: BatchNorm2d): void {
       for (let i = o * per; i < (o + 1) * per; i++) w[i] = w[i]! * s;
       b[o] = (b[o]! - mean[o]!) * s + beta[o]!;
     }
-    g.node(name, 'Conv', [[`${name}.folded_weight`, w, c.weight.shape], [`${name}.folded_bias`, b, c.bias.shape]], attrs);
+    g.node(name, 'Conv', [[`${name}.folded_weight`, w, c.weight.shape], [`${name}.folded_bias`, b, [c.outC]]], attrs);
   } else {
     g.node(name, 'Conv', weights(name, ['weight', c.weight], ['bias', c.bias]), attrs);
   }
-  g.shape = [c.outC, H + 2 * c.pad - c.k + 1, W + 2 * c.pad - c.k + 1];
+  g.shape = [c.outC, outSize(H, c.k, c.stride, c.pad), outSize(W, c.k, c.stride, c.pad)];
 }
 
 function batchNorm(g: Graph, name: string, bn: BatchNorm2d): void {
@@ -104,20 +108,19 @@ function emit(g: Graph, layers: Array<[string, Module]>, at: number, fold: boole
   if (m instanceof Conv2d) {
     const bn = fold && next instanceof BatchNorm2d && next.channels === m.outC ? next : undefined;
     conv(g, name, m, bn);
-    if (bn?.fuseRelu) g.node(`${layers[at + 1]![0]}.relu`, 'Relu', []);
     return bn ? 2 : 1;
   }
   if (m instanceof BatchNorm2d) {
     batchNorm(g, name, m);
-    if (m.fuseRelu) g.node(`${name}.relu`, 'Relu', []);
   } else if (m instanceof Dropout) {
     // identity in evaluation mode: no node
   } else if (m instanceof ReLU) {
     g.node(name, 'Relu', []);
-  } else if (m instanceof MaxPool2d) {
-    expectShape(name, '(C,H,W) with H,W ≥ 2', g.shape, g.shape.length === 3 && g.shape[1]! >= 2 && g.shape[2]! >= 2);
-    g.node(name, 'MaxPool', [], [ints('kernel_shape', [2, 2]), ints('strides', [2, 2])]);
-    g.shape = [g.shape[0]!, Math.floor(g.shape[1]! / 2), Math.floor(g.shape[2]! / 2)];
+  } else if (m instanceof MaxPool2d || m instanceof AvgPool2d) {
+    const k = m.k, st = m.stride;
+    expectShape(name, `(C,H,W) with H,W ≥ ${k}`, g.shape, g.shape.length === 3 && g.shape[1]! >= k && g.shape[2]! >= k);
+    g.node(name, m instanceof MaxPool2d ? 'MaxPool' : 'AveragePool', [], [ints('kernel_shape', [k, k]), ints('strides', [st, st])]);
+    g.shape = [g.shape[0]!, outSize(g.shape[1]!, k, st, 0), outSize(g.shape[2]!, k, st, 0)];
   } else if (m instanceof GlobalAvgPool) {
     expectShape(name, '(C,H,W)', g.shape, g.shape.length === 3);
     g.node(name, 'GlobalAveragePool', []);

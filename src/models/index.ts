@@ -1,16 +1,22 @@
-// Architectures by name (the CLI's --arch). Each takes the same options and returns a Module.
-import type { Module } from '../nn/module.js';
+// The zoo: architectures that ship with tiny-mnist, one JSON file each in zoo/, by name (the CLI's
+// --arch NAME). Any other spec comes from a file (the CLI reads it) or an object (the library).
+import seed16kJson from './zoo/seed16k.json' with { type: 'json' };
 import { UserError } from '../util/errors.js';
-import { seed16k, type ModelOptions } from './seed16k.js';
+import { parseArchSpec, type ArchSpec } from './spec.js';
 
-export type { ModelOptions } from './seed16k.js';
+export type { ModelOptions } from './build.js';
+export { buildModel, MNIST_INPUT } from './build.js';
+export { parseArchSpec, parseArchJson, type ArchSpec, type LayerSpec } from './spec.js';
+export { analyseSpec, countParams, type LayerInfo } from './shapes.js';
 
-export const ARCHITECTURES: Record<string, { build: (o: ModelOptions) => Module; description: string }> = {
-  seed16k: { build: seed16k, description: 'the 16,626-parameter reference CNN (conv×5, BatchNorm, GAP, linear)' },
-};
+/** Zoo entries: the spec and a line on what it is. */
+export const ZOO: Readonly<Record<string, { spec: ArchSpec; description: string }>> = Object.freeze({
+  seed16k: { spec: parseArchSpec(seed16kJson, 'zoo/seed16k.json'), description: seed16kJson.description },
+});
 
-export function buildModel(arch: string, o: ModelOptions): Module {
-  const a = ARCHITECTURES[arch];
-  if (!a) throw new UserError(`unknown architecture "${arch}" (known: ${Object.keys(ARCHITECTURES).join(', ')})`);
-  return a.build(o);
+/** A zoo entry's spec by name. */
+export function zooSpec(name: string): ArchSpec {
+  const z = ZOO[name];
+  if (!z) throw new UserError(`unknown architecture "${name}" (the zoo has ${Object.keys(ZOO).join(', ')}; or give a .json file)`);
+  return z.spec;
 }

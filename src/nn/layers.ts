@@ -1,35 +1,38 @@
-// The layers of the reference network as plain classes: the constructor makes named parameters,
-// forward is one op call. Defaults and initialisation follow PyTorch.
+// The layers of the architecture format (models/spec.ts) as plain classes: the constructor makes
+// named parameters, forward is one op call. Defaults and initialisation follow PyTorch. Layers that
+// run faster together are combined by the fusion pass (fuse.ts), never here.
 import { dropout, relu } from '../ops/activation.js';
 import { conv2d } from '../ops/conv.js';
 import type { BatchNormArgs } from '../ops/fused.js';
 import { linear } from '../ops/linear.js';
 import { logSoftmax } from '../ops/loss.js';
 import { batchNorm2d } from '../ops/norm.js';
-import { flatten, globalAvgPool, maxPool2d } from '../ops/pool.js';
+import { avgPool2d, flatten, globalAvgPool, maxPool2d } from '../ops/pool.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Rng } from '../util/rng.js';
 import { buffer, Module, parameter, uniformInit } from './module.js';
 
 export class Conv2d extends Module {
   readonly weight: Tensor;
-  readonly bias: Tensor;
-  constructor(readonly inC: number, readonly outC: number, readonly k: number, readonly pad: number, rng: Rng) {
+  readonly bias: Tensor | null;
+  constructor(readonly inC: number, readonly outC: number, readonly k: number, readonly pad: number, rng: Rng,
+    readonly stride = 1, bias = true) {
     super();
     const fanIn = inC * k * k;
     this.weight = parameter([outC, inC, k, k], uniformInit(rng, fanIn));
-    this.bias = parameter([outC], uniformInit(rng, fanIn));
-    this.params.push(['weight', this.weight], ['bias', this.bias]);
+    this.params.push(['weight', this.weight]);
+    this.bias = bias ? parameter([outC], uniformInit(rng, fanIn)) : null;
+    if (this.bias) this.params.push(['bias', this.bias]);
   }
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, this.pad);
+    return conv2d(x, this.weight, this.bias, this.pad, this.stride);
   }
   override summaryName(): string {
     return 'Conv2d';
   }
 }
 
-/** BatchNorm2d (eps 1e-5, momentum 0.1); `fuseRelu` applies the following ReLU in the same pass. */
+/** BatchNorm2d (eps 1e-5, momentum 0.1). */
 export class BatchNorm2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
@@ -37,7 +40,7 @@ export class BatchNorm2d extends Module {
   readonly runningVar: Tensor;
   eps = 1e-5;
   momentum = 0.1;
-  constructor(readonly channels: number, readonly fuseRelu = false) {
+  constructor(readonly channels: number) {
     super();
     this.weight = parameter([channels], () => 1);
     this.bias = parameter([channels], () => 0);
@@ -50,11 +53,11 @@ export class BatchNorm2d extends Module {
     const a = this.args();
     return batchNorm2d(x, a.gamma, a.beta, a.runningMean, a.runningVar, a.options);
   }
-  /** Its tensors and options, for the ops that apply it inside the next layer (ops/fused.ts). */
-  args(): BatchNormArgs {
+  /** Its tensors and options, with a ReLU applied in the same pass or not (fuse.ts, ops/fused.ts). */
+  args(relu = false): BatchNormArgs {
     return {
       gamma: this.weight, beta: this.bias, runningMean: this.runningMean, runningVar: this.runningVar,
-      options: { training: this.training, momentum: this.momentum, eps: this.eps, relu: this.fuseRelu },
+      options: { training: this.training, momentum: this.momentum, eps: this.eps, relu },
     };
   }
   override summaryName(): string {
@@ -80,12 +83,29 @@ export class Dropout extends Module {
   }
 }
 
+/** k×k max pooling with stride s (floor mode, no padding). */
 export class MaxPool2d extends Module {
+  constructor(readonly k = 2, readonly stride = k) {
+    super();
+  }
   forward(x: Tensor): Tensor {
-    return maxPool2d(x);
+    return maxPool2d(x, this.k, this.stride);
   }
   override summaryName(): string {
     return 'MaxPool2d';
+  }
+}
+
+/** k×k average pooling with stride s (floor mode, no padding). */
+export class AvgPool2d extends Module {
+  constructor(readonly k: number, readonly stride = k) {
+    super();
+  }
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, this.k, this.stride);
+  }
+  override summaryName(): string {
+    return 'AvgPool2d';
   }
 }
 
@@ -108,12 +128,13 @@ export class Flatten extends Module {
 
 export class Linear extends Module {
   readonly weight: Tensor;
-  readonly bias: Tensor;
-  constructor(readonly inF: number, readonly outF: number, rng: Rng) {
+  readonly bias: Tensor | null;
+  constructor(readonly inF: number, readonly outF: number, rng: Rng, bias = true) {
     super();
     this.weight = parameter([outF, inF], uniformInit(rng, inF));
-    this.bias = parameter([outF], uniformInit(rng, inF));
-    this.params.push(['weight', this.weight], ['bias', this.bias]);
+    this.params.push(['weight', this.weight]);
+    this.bias = bias ? parameter([outF], uniformInit(rng, inF)) : null;
+    if (this.bias) this.params.push(['bias', this.bias]);
   }
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);

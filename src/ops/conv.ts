@@ -8,7 +8,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { checkRank, checkShape } from './check.js';
 
 /** Checks x: (N,C,H,W), w: (O,C,KH,KW), b: (O) or null and the padding; the conv's sizes. */
-export function convShapeOf(x: Tensor, w: Tensor, b: Tensor | null, pad: number): ConvShape {
+export function convShapeOf(x: Tensor, w: Tensor, b: Tensor | null, pad: number, _stride = 1): ConvShape {
   checkRank('conv2d', 'input', x, 4);
   checkRank('conv2d', 'weight', w, 4);
   const [N, C, H, W] = x.shape as [number, number, number, number];
@@ -23,7 +23,8 @@ export function convShapeOf(x: Tensor, w: Tensor, b: Tensor | null, pad: number)
 }
 
 /** x: (N,C,H,W), w: (O,C,KH,KW), b: (O) or null → y: (N,O,H+2p-KH+1,W+2p-KW+1). */
-export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, pad: number): Tensor {
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, pad: number, stride = 1): Tensor {
+  if (stride !== 1) throw new Error(`conv2d: stride ${stride} is not supported yet`);
   const s = convShapeOf(x, w, b, pad);
   const [OH, OW] = convOutSize(s);
   const { N, O } = s;

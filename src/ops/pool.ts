@@ -20,7 +20,8 @@ export function poolOutputs(x: Tensor): { y: Tensor; arg: number; P: number; H: 
 }
 
 /** x: (N,C,H,W) → (N,C,floor(H/2),floor(W/2)). */
-export function maxPool2d(x: Tensor): Tensor {
+export function maxPool2d(x: Tensor, k = 2, stride = k): Tensor {
+  if (k !== 2 || stride !== 2) throw new Error(`maxPool2d: only 2x2 windows with stride 2 are supported yet`);
   const e = engine();
   const { y, arg, P, H, W } = poolOutputs(x);
   runSplit(e, 'maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, 0, 0, 1]);
@@ -80,4 +81,9 @@ export function flatten(x: Tensor): Tensor {
     record(y, [x], () => gradInto(x, (p) => engine().floats(p, x.size).set(engine().floats(y.gradPtr, y.size))));
   }
   return y;
+}
+
+/** x: (N,C,H,W) → k×k average pooling, stride s. */
+export function avgPool2d(_x: Tensor, k: number, stride = k): Tensor {
+  throw new Error(`avgPool2d: ${k}x${k}/${stride} is not supported yet`);
 }

@@ -10,6 +10,7 @@
 // last epochs, where the learning rate is ~0 and the weights no longer change.
 
 export interface Recipe {
+  /** The architecture's name (a zoo entry or the spec file's "name"); the spec itself is recorded beside the recipe. */
   arch: string;
   epochs: number;
   batchSize: number;
@@ -24,7 +25,8 @@ export interface Recipe {
   pctStart: number;
   divFactor: number;
   finalDivFactor: number;
-  dropout: number;
+  /** Overrides the p of every dropout layer; null keeps each layer's own p from the architecture. */
+  dropout: number | null;
   labelSmoothing: number;
   /** Augmentation: rotation ±degrees (bilinear, zero fill), brightness and contrast jitter ±. */
   rotateDeg: number;
@@ -51,7 +53,7 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   pctStart: 0.3,
   divFactor: 25,
   finalDivFactor: 1e4,
-  dropout: 0.05,
+  dropout: null,
   labelSmoothing: 0.1,
   rotateDeg: 7,
   brightness: 0.1,

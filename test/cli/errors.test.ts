@@ -61,7 +61,8 @@ const CASES: Array<[string[], RegExp]> = [
   [['eval', '--model', notSafetensors], /junk\.safetensors: /],
   [['predict'], /give at least one PNG file/],
   [['predict', '--model', model, notPng], /digit\.png: /],
-  [['summary', '--arch', 'resnet'], /--arch must be one of seed16k/],
+  [['summary', '--arch', 'resnet'], /unknown architecture "resnet" \(the zoo has seed16k; or give a \.json file\)/],
+  [['summary', '--arch', 'no/such.json'], /no\/such\.json: no such file/],
 ];
 
 describe('CLI usage errors', () => {

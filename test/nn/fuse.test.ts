@@ -1,0 +1,57 @@
+// The fusion pass, rule by rule: a small net built from a spec, fused (nn/fuse.ts) and plain (its
+// layers one by one), must give the same bits — outputs, every parameter's gradient and the
+// BatchNorm running statistics — in training and evaluation, on 1 and 2 threads. Each case also
+// names the fused layers it expects, so a rule that stops firing fails here rather than passing
+// vacuously.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { closeEngine, initEngine } from '../../src/engine/node.js';
+import { buildModel, parseArchSpec } from '../../src/models/index.js';
+import { fuse } from '../../src/nn/fuse.js';
+import { nllLoss } from '../../src/ops/loss.js';
+import { noGrad } from '../../src/tensor/autograd.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { Rng } from '../../src/util/rng.js';
+
+const conv = (out: number, k = 3, pad = 1) => ({ type: 'conv2d', out_channels: out, kernel_size: k, padding: pad });
+const BN = { type: 'batchnorm2d' }, RELU = { type: 'relu' }, DROP = { type: 'dropout', p: 0.2 }, POOL = { type: 'maxpool2d', kernel_size: 2 };
+const TAIL = [{ type: 'gap' }, { type: 'flatten' }, { type: 'logsoftmax' }];
+
+// [what, layers before the tail, the fused plan's names]
+const CASES: Array<[string, object[], string[]]> = [
+  ['BatchNorm → ReLU → Conv2d (Winograd F(4×4): fused into the conv)', [conv(8), BN, RELU, conv(10)], ['conv1', 'bn1+relu1+conv2']],
+  ['BatchNorm → ReLU → 1×1 Conv2d (no Winograd: runs unfused inside the fused layer)', [conv(8), BN, RELU, conv(10, 1, 0)], ['conv1', 'bn1+relu1+conv2']],
+  ['BatchNorm → ReLU → Dropout → MaxPool2d(2)', [conv(10), BN, RELU, DROP, POOL], ['conv1', 'bn1+relu1+dropout1+maxpool1']],
+  ['BatchNorm → ReLU → MaxPool2d(2)', [conv(10), BN, RELU, POOL], ['conv1', 'bn1+relu1+maxpool1']],
+  ['BatchNorm → ReLU', [conv(10), BN, RELU], ['conv1', 'bn1+relu1']],
+  ['Dropout → MaxPool2d(2)', [conv(10), DROP, POOL], ['conv1', 'dropout1+maxpool1']],
+  ['ReLU → BatchNorm (no rule: stays as written)', [conv(10), RELU, BN], ['conv1', 'relu1', 'bn1']],
+];
+
+describe('fusion pass: every rule gives the unfused bits', () => {
+  after(() => closeEngine());
+  for (const [what, layers, plan] of CASES) {
+    for (const threads of [1, 2]) {
+      it(`${what}, ${threads} thread(s)`, () => {
+        initEngine({ threads });
+        const spec = parseArchSpec({ layers: [...layers, ...TAIL] }, what);
+        const rng = new Rng(5);
+        const x0 = Float32Array.from({ length: 4 * 16 * 16 }, () => rng.normal());
+        const target = [1, 7, 3, 9];
+        const run = (fused: boolean, training: boolean) => {
+          const plain = buildModel(spec, { initRng: new Rng(1), dropoutRng: new Rng(2), input: [1, 16, 16] });
+          const model = fused ? fuse(plain) : plain;
+          if (fused) assert.deepEqual(fuse(plain).plan.map(([n]) => n), [...plan, 'gap1', 'flatten1', 'logsoftmax1']);
+          model.train(training);
+          const y = model.forward(Tensor.from(x0, [4, 1, 16, 16]));
+          const buffers = model.namedBuffers().map(([n, t]) => [n, Array.from(t.data())]);
+          if (!training) return { y: y.toArray(), buffers };
+          nllLoss(y, target).backward();
+          return { y: y.toArray(), buffers, grads: model.parameters().map((p) => Array.from(p.grad() ?? [])) };
+        };
+        assert.deepEqual(run(true, true), run(false, true));
+        assert.deepEqual(noGrad(() => run(true, false)), noGrad(() => run(false, false)));
+      });
+    }
+  }
+});
