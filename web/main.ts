@@ -6,7 +6,8 @@ import { toMnistDigit } from '../src/data/digit.js';
 import { defaultWebThreads } from '../src/engine/web.js';
 import { EngineClient } from './client.js';
 import { fetchBytes, fetchInfo, fetchSplit, imageFloats, type SiteInfo } from './data.js';
-import type { EngineInfo, TrainOptions, TrainResult } from './protocol.js';
+import type { EngineInfo, ModelInfo, TrainOptions, TrainResult } from './protocol.js';
+import { ArchChoice } from './arch-choice.js';
 import { TrainPanel } from './train-panel.js';
 import { Bars, byId, paintDigit, percent, showMistakes, type Mistake } from './views.js';
 import { DrawingPad } from './draw.js';
@@ -140,17 +141,18 @@ async function onModelChange(): Promise<void> {
   await findMistakes();
 }
 
-async function loadModel(name: string, bytes: ArrayBuffer): Promise<void> {
+async function loadModel(name: string, bytes: ArrayBuffer): Promise<ModelInfo> {
   const m = await infer.call('load', { bytes, name }, [bytes]);
   loaded.add(name);
   byId('summary').textContent = m.summary;
+  return m;
 }
 
 async function onTrained(bytes: ArrayBuffer, _r: TrainResult, o: TrainOptions): Promise<void> {
-  await loadModel('browser', bytes);
+  const info = await loadModel('browser', bytes);
   const option = choice.querySelector<HTMLOptionElement>('option[value="browser"]')!;
   option.disabled = false;
-  option.textContent = `Trained here (${o.count.toLocaleString('en-US')} images, ${o.epochs} epoch${o.epochs === 1 ? '' : 's'})`;
+  option.textContent = `Trained here (${info.arch}, ${o.count.toLocaleString('en-US')} images, ${o.epochs} epoch${o.epochs === 1 ? '' : 's'})`;
   choice.value = 'browser';
   await onModelChange();
 }
@@ -176,7 +178,8 @@ async function start(): Promise<void> {
     byId('curves-figure').hidden = false;
     byId('metrics-link').hidden = !site.metrics;
   }
-  train = new TrainPanel({ workerScript, threads, maxImages: site.data.train, onTrained });
+  const arch = new ArchChoice(infer, (msg) => (byId('train-status').textContent = msg));
+  train = new TrainPanel({ workerScript, threads, maxImages: site.data.train, onTrained, spec: () => arch.spec() });
   status.textContent = `Engine ready: WebAssembly ${info.variant === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'}, ${threads} training thread${threads === 1 ? '' : 's'}${crossOriginIsolated ? '' : ' (not cross-origin isolated)'}.`;
   await onModelChange();
 }

@@ -12,6 +12,8 @@ export interface EngineInfo {
 export interface ModelInfo {
   summary: string;
   params: number;
+  /** The architecture's name (from the model file's spec). */
+  arch: string;
 }
 
 export interface TrainOptions {
@@ -51,6 +53,8 @@ export interface Calls {
   init: [{ threads: number }, EngineInfo];
   /** Keeps the model under `name` (a later load with the same name replaces it). */
   load: [{ bytes: ArrayBuffer; name: string }, ModelInfo];
+  /** Checks a spec (the JSON of an architecture file) and describes it; errors name the layer. */
+  describe: [{ spec: unknown; source: string }, ModelInfo];
   /** pixels: (count,28,28) digits in [0,1], white on black. Returns (count,10) probabilities. */
   classify: [{ model: string; pixels: Float32Array; count: number }, number[][]];
   train: [TrainOptions, TrainResult];

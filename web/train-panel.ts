@@ -13,6 +13,8 @@ export interface TrainPanelOptions {
   /** How many training images the server offers. */
   maxImages: number;
   onTrained(bytes: ArrayBuffer, result: TrainResult, o: TrainOptions): Promise<void>;
+  /** The architecture to train (a spec object), or undefined for the reference net. */
+  spec(): unknown;
 }
 
 const COUNTS = [1000, 2000, 5000, 10000, 20000, 60000];
@@ -58,7 +60,7 @@ export class TrainPanel {
   }
 
   options(): TrainOptions {
-    return { count: Number(this.count.value), epochs: Math.min(50, Math.max(1, Math.round(Number(this.epochs.value) || 1))), batchSize: Number(this.batch.value), seed: 1 };
+    return { count: Number(this.count.value), epochs: Math.min(50, Math.max(1, Math.round(Number(this.epochs.value) || 1))), batchSize: Number(this.batch.value), seed: 1, spec: this.o.spec() };
   }
 
   /** One training run with the form's options; resolves with its result, rejects if stopped. */

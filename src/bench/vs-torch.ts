@@ -2,7 +2,11 @@
 // process, so its peak RSS is its own) and bench/torch_reference.py alternate A B A B … for a few
 // rounds; each figure is the median over rounds. Without PyTorch, ours alone.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ArchSpec } from '../models/index.js';
 import type { BenchResult } from './bench.js';
 
 export interface VsTorchResult {
@@ -38,16 +42,17 @@ function median(xs: number[]): number {
 }
 
 /** `tiny-mnist bench --threads N --json` in a child process (its peak RSS is its own). */
-export function benchInChild(threads: number, steps: number, variant?: string, profile = true): BenchResult {
-  const args = ['bench', '--threads', String(threads), '--steps', String(steps), '--json', ...(variant ? ['--variant', variant] : []), ...(profile ? [] : ['--no-profile'])];
+export function benchInChild(threads: number, steps: number, variant?: string, profile = true, arch?: string): BenchResult {
+  const args = ['bench', '--threads', String(threads), '--steps', String(steps), '--json', ...(variant ? ['--variant', variant] : []), ...(profile ? [] : ['--no-profile']),
+    ...(arch ? ['--arch', arch] : [])];
   const r = spawnSync(process.execPath, [`${ROOT}bin/tiny-mnist.js`, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tiny-mnist bench failed: ${r.stderr}`);
   return (JSON.parse(r.stdout) as BenchResult[])[0]!;
 }
 
 /** PyTorch's figures, or the reason it cannot run (not installed, script failed). */
-function runTorch(threads: number, steps: number): TorchRun | string {
-  const r = spawnSync(TORCH_PYTHON, [`${ROOT}bench/torch_reference.py`, '--threads', String(threads), '--steps', String(steps)], { encoding: 'utf8' });
+function runTorch(threads: number, steps: number, archFile: string): TorchRun | string {
+  const r = spawnSync(TORCH_PYTHON, [`${ROOT}bench/torch_reference.py`, '--threads', String(threads), '--steps', String(steps), '--arch', archFile], { encoding: 'utf8' });
   if (r.error) return `${TORCH_PYTHON} not found`;
   if (r.status !== 0) {
     return /No module named .?torch/.test(r.stderr) ? `PyTorch is not installed for ${TORCH_PYTHON} (apt-get install python3-torch)` : `torch_reference.py failed: ${r.stderr.trim().split('\n').pop()}`;
@@ -55,17 +60,25 @@ function runTorch(threads: number, steps: number): TorchRun | string {
   return JSON.parse(r.stdout) as TorchRun;
 }
 
-export function benchVsTorch(threads: number, steps: number, rounds: number): VsTorchResult {
+/** Both sides build the same net: the normalised spec goes to a temporary file that both read. */
+export function benchVsTorch(threads: number, steps: number, rounds: number, spec: ArchSpec): VsTorchResult {
   const ours: BenchResult[] = [];
   const theirs: TorchRun[] = [];
   let unavailable: string | undefined;
-  for (let i = 0; i < rounds; i++) {
-    ours.push(benchInChild(threads, steps, undefined, false)); // the comparison needs no profile
-    if (unavailable === undefined) {
-      const t = runTorch(threads, steps);
-      if (typeof t === 'string') unavailable = t;
-      else theirs.push(t);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tiny-mnist-bench-'));
+  const archFile = path.join(dir, `${spec.name}.json`);
+  writeFileSync(archFile, JSON.stringify(spec));
+  try {
+    for (let i = 0; i < rounds; i++) {
+      ours.push(benchInChild(threads, steps, undefined, false, archFile)); // the comparison needs no profile
+      if (unavailable === undefined) {
+        const t = runTorch(threads, steps, archFile);
+        if (typeof t === 'string') unavailable = t;
+        else theirs.push(t);
+      }
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   const o = { train: median(ours.map((r) => r.trainImagesPerSecond)), eval: median(ours.map((r) => r.evalImagesPerSecond)) };
   const t = theirs.length ? { train: median(theirs.map((r) => r.train_images_per_s)), eval: median(theirs.map((r) => r.eval_images_per_s)) } : null;

@@ -4,7 +4,8 @@ import os from 'node:os';
 import { benchTraining, type BenchResult } from '../bench/bench.js';
 import { benchInChild, benchVsTorch, type VsTorchResult } from '../bench/vs-torch.js';
 import { helpText, parseFlags } from './args.js';
-import { JSON_FLAG, MAX_THREADS } from './common.js';
+import { loadArch } from '../io/arch-file.js';
+import { ARCH, JSON_FLAG, MAX_THREADS } from './common.js';
 import type { Command } from './main.js';
 
 const SPECS = [
@@ -14,6 +15,7 @@ const SPECS = [
   { name: 'vs-torch', type: 'bool' as const, help: 'alternate with bench/torch_reference.py (PyTorch) and print both, with ratios' },
   { name: 'rounds', type: 'int' as const, default: 3, min: 1, max: 50, help: 'with --vs-torch: A B rounds (figures are medians)' },
   { name: 'no-profile', type: 'bool' as const, help: 'time only: skip the per-phase, per-kernel and per-layer profile (--vs-torch always skips it)' },
+  ARCH,
   JSON_FLAG,
 ];
 
@@ -40,20 +42,21 @@ export const benchCommand: Command = {
   summary: 'measure speed',
   run(argv) {
     if (argv.includes('--help')) {
-      console.log(helpText('bench', '[options]', 'Times training steps (batch 128, augmentation on) and a full test-set evaluation of the reference network.', SPECS));
+      console.log(helpText('bench', '[options]', 'Times training steps (batch 128, augmentation on) and a full test-set evaluation of a network (default: the reference net).', SPECS));
       return 0;
     }
     const { flags: f } = parseFlags('bench', argv, SPECS);
+    const spec = loadArch(f.arch as string);
     if (f['vs-torch']) {
-      const r = benchVsTorch((f.threads as number | undefined) ?? os.availableParallelism(), f.steps as number, f.rounds as number);
+      const r = benchVsTorch((f.threads as number | undefined) ?? os.availableParallelism(), f.steps as number, f.rounds as number, spec);
       console.log(f.json ? JSON.stringify(r) : vsTable(r));
       return 0;
     }
     // One thread count: measured here. Several: each in its own process, so peak RSS is its own.
     const variant = f.variant as 'relaxed' | 'simd' | undefined;
     const results = f.threads
-      ? [benchTraining({ threads: f.threads as number, steps: f.steps as number, variant, profile: !f['no-profile'] })]
-      : [...new Set([1, os.availableParallelism()])].map((threads) => benchInChild(threads, f.steps as number, variant, !f['no-profile']));
+      ? [benchTraining({ threads: f.threads as number, steps: f.steps as number, variant, profile: !f['no-profile'], spec })]
+      : [...new Set([1, os.availableParallelism()])].map((threads) => benchInChild(threads, f.steps as number, variant, !f['no-profile'], f.arch as string));
     if (f.json) {
       console.log(JSON.stringify(results));
       return 0;
