@@ -9,3 +9,4 @@ export * from './norm';
 export * from './augment';
 export * from './pool';
 export * from './pool_bwd';
+export * from './pool_kxk';
