@@ -1,14 +1,19 @@
-// 2-D convolution, stride 1, NCHW, as im2col + the register-tiled GEMMs of gemm.ts. Not a direct
-// convolution: for these shapes (O = 8–32 rows against 25–784 pixels) a GEMM whose long,
+// 2-D convolution, stride S (1, 2, ...), NCHW, as im2col + the register-tiled GEMMs of gemm.ts. Not
+// a direct convolution: for these shapes (O = 8–32 rows against 25–784 pixels) a GEMM whose long,
 // vectorised dimension is the pixels wins.
 //   forward:       y(O, P) = W(O, K) · col(K, P)              K = C·KH·KW, P = OH·OW
-//   backward data: the forward pass run on dy with the kernel flipped and transposed, pad' = KH-1-pad
+//   backward data, S = 1: the forward pass run on dy with the kernel flipped and transposed,
+//                  pad' = KH-1-pad;
+//   backward data, S > 1: dcol(K, P) = W(O, K)ᵀ · dy(O, P), then col2im adds the columns back into
+//                  a zero-bordered image (overlapping windows accumulate), cropped into dx
 //   backward wt:   dW(O, K) += dy(O, P) · col(K, P)ᵀ          (dot products along the pixels)
 // Each image is first copied into a zero-bordered buffer xp, so that every im2col row is a run of
 // plain vector copies with no bounds tests (measured 15–25% faster overall than testing the border
 // in im2col, and faster than reading xp directly with junk columns, an "implicit GEMM").
 // Small images are batched: G images share one col matrix so that the GEMM sees ≥ ~256 columns.
 // Only images [n0, n1) are touched, so pool threads split a batch by image; `scratch` is per thread.
+// The copies and sums live in conv_util.ts; 1×1 convolutions have their own GEMMs (conv1x1.ts).
+import { biasGrad, col2im, copy, copyBias, im2col, lines, padInto, rowSum, zero } from './conv_util';
 
 // @ts-ignore: decorator
 @inline const GROUP_COLS = 256;
@@ -18,89 +23,31 @@
   return max(1, GROUP_COLS / P);
 }
 
-/** Floats rounded up to a whole cache line, so that every scratch region stays 64-byte aligned. */
+/** Output size along one dimension of padded size `padded`: floor((padded - K) / S) + 1, or 0. */
 // @ts-ignore: decorator
-@inline function lines(floats: i32): i32 {
-  return (floats + 15) & ~15;
+@inline function outSize(padded: i32, K: i32, S: i32): i32 {
+  return padded < K ? 0 : (padded - K) / S + 1;
 }
 
-/** Scratch of convForward and bwdWeight: xp (C,Hp,Wp), col (K, G·P), then out or dy group (O, G·P). */
-function passScratch(C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, padH: i32, padW: i32): i32 {
-  const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = Hp - KH + 1, OW = Wp - KW + 1;
+/**
+ * Scratch of convForward, bwdWeight and bwdDataCols: xp (C,Hp,Wp), col (K, G·P), then out or a dy
+ * group (O, G·P).
+ */
+function passScratch(C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, padH: i32, padW: i32, S: i32): i32 {
+  const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S);
   if (OH <= 0 || OW <= 0) return 0;
   const L = groupOf(OH * OW) * OH * OW;
   return lines(C * Hp * Wp) + lines(C * KH * KW * L) + lines(O * L);
 }
 
 /** Floats of per-thread scratch that conv2d_fwd, conv2d_bwd_data and conv2d_bwd_weight need. */
-export function conv2d_scratch_floats(C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, pad: i32): i32 {
-  const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
+export function conv2d_scratch_floats(C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, pad: i32, S: i32): i32 {
+  const OH = outSize(H + 2 * pad, KH, S), OW = outSize(W + 2 * pad, KW, S);
   if (OH <= 0 || OW <= 0) return 16;
-  const fwd = passScratch(C, H, W, O, KH, KW, pad, pad);
-  const bwd = lines(C * O * KH * KW) + passScratch(O, OH, OW, C, KH, KW, KH - 1 - pad, KW - 1 - pad);
+  const fwd = passScratch(C, H, W, O, KH, KW, pad, pad, S); // also bwdDataCols' (S > 1)
+  if (S > 1) return max(16, fwd);
+  const bwd = lines(C * O * KH * KW) + passScratch(O, OH, OW, C, KH, KW, KH - 1 - pad, KW - 1 - pad, 1);
   return max(16, max(fwd, bwd));
-}
-
-// ---- copies ----
-
-// @ts-ignore: decorator
-@inline function zero(dst: usize, n: i32): void {
-  for (let k = 0; k < n; k++) store<f32>(dst + (<usize>k << 2), 0);
-}
-
-/** Copies n floats (unaligned, non-overlapping); a last overlapping vector replaces a scalar tail. */
-// @ts-ignore: decorator
-@inline function copy(dst: usize, src: usize, n: i32): void {
-  if (n >= 4) {
-    const last = <usize>(n - 4) << 2;
-    for (let k: usize = 0; k < last; k += 16) v128.store(dst + k, v128.load(src + k));
-    v128.store(dst + last, v128.load(src + last));
-  } else {
-    for (let k = 0; k < n; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>k << 2)));
-  }
-}
-
-/** dst[k] = src[k] + bias for n floats (dst == src allowed). */
-function copyBias(dst: usize, src: usize, n: i32, bias: f32): void {
-  const vb = f32x4.splat(bias);
-  let k = 0;
-  for (; k + 4 <= n; k += 4) v128.store(dst + (<usize>k << 2), f32x4.add(v128.load(src + (<usize>k << 2)), vb));
-  for (; k < n; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>k << 2)) + bias);
-}
-
-/**
- * x (C,H,W) into xp (C,Hp,Wp), Hp = H + 2·padH, at offset (padH, padW); the caller has zeroed the
- * border once. A negative pad (backward-data of a conv with pad > KH-1) crops instead.
- */
-function padInto(xp: usize, x: usize, C: i32, H: i32, W: i32, padH: i32, padW: i32, Hp: i32, Wp: i32): void {
-  const y0 = max(0, -padH), y1 = min(H, H + padH), x0 = max(0, -padW), x1 = min(W, W + padW);
-  for (let c = 0; c < C; c++) {
-    for (let iy = y0; iy < y1; iy++) {
-      copy(xp + <usize>((c * Hp + iy + padH) * Wp + x0 + padW) * 4, x + <usize>((c * H + iy) * W + x0) * 4, x1 - x0);
-    }
-  }
-}
-
-/**
- * One image's im2col from its padded copy xp (C,Hp,Wp) into columns [0, OH·OW) of col (rows
- * K = C·KH·KW, row stride ld floats): row (c,i,j), column (oy,ox) = xp[c, oy+i, ox+j].
- */
-function im2col(xp: usize, col: usize, ld: i32, C: i32, Hp: i32, Wp: i32, KH: i32, KW: i32, OH: i32, OW: i32): void {
-  const ldB = <usize>ld << 2, rowB = <usize>Wp << 2, outB = <usize>OW << 2;
-  let row = col;
-  for (let c = 0; c < C; c++) {
-    for (let i = 0; i < KH; i++) {
-      for (let j = 0; j < KW; j++) {
-        let src = xp + <usize>((c * Hp + i) * Wp + j) * 4, dst = row;
-        for (let oy = 0; oy < OH; oy++) {
-          copy(dst, src, OW);
-          src += rowB;
-          dst += outB;
-        }
-        row += ldB;
-      }
-    }
-  }
 }
 
 /**
@@ -108,11 +55,11 @@ function im2col(xp: usize, col: usize, ld: i32, C: i32, Hp: i32, Wp: i32, KH: i3
  * zero-bordered buffer xp (C,Hp,Wp) first. Shared by the forward and the weight-gradient pass.
  */
 function gatherGroup(x: usize, xp: usize, col: usize, n: i32, g: i32, C: i32, H: i32, W: i32,
-  padH: i32, padW: i32, KH: i32, KW: i32): void {
-  const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = Hp - KH + 1, OW = Wp - KW + 1, P = OH * OW;
+  padH: i32, padW: i32, KH: i32, KW: i32, S: i32): void {
+  const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S), P = OH * OW;
   for (let t = 0; t < g; t++) {
     padInto(xp, x + <usize>((n + t) * C * H * W) * 4, C, H, W, padH, padW, Hp, Wp);
-    im2col(xp, col + <usize>(t * P) * 4, g * P, C, Hp, Wp, KH, KW, OH, OW);
+    im2col(xp, col + <usize>(t * P) * 4, g * P, C, Hp, Wp, KH, KW, OH, OW, S);
   }
 }
 
@@ -123,14 +70,14 @@ function gatherGroup(x: usize, xp: usize, col: usize, n: i32, g: i32, C: i32, H:
  * row stride ars bytes, so the plain and the flipped-transposed kernel share this routine.
  */
 function convForward(x: usize, a: usize, ars: usize, b: usize, y: usize, n0: i32, n1: i32,
-  C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, padH: i32, padW: i32, scratch: usize): void {
-  const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = Hp - KH + 1, OW = Wp - KW + 1;
+  C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, padH: i32, padW: i32, S: i32, scratch: usize): void {
+  const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S);
   const P = OH * OW, K = C * KH * KW, G = groupOf(P);
   const xp = scratch, col = xp + <usize>lines(C * Hp * Wp) * 4, out = col + <usize>lines(K * G * P) * 4;
   zero(xp, C * Hp * Wp);
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * P;
-    gatherGroup(x, xp, col, n, g, C, H, W, padH, padW, KH, KW);
+    gatherGroup(x, xp, col, n, g, C, H, W, padH, padW, KH, KW, S);
     if (g == 1) {
       // Straight into y; the bias (if any) is added in place while the rows are still in cache.
       const yn = y + <usize>(n * O * P) * 4;
@@ -150,41 +97,50 @@ function convForward(x: usize, a: usize, ars: usize, b: usize, y: usize, n0: i32
 
 /** dw (O, K) += Σ_n dy_n (O, P) · col_n (K, P)ᵀ over images [n0, n1). */
 function bwdWeight(dy: usize, x: usize, dw: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32,
-  O: i32, KH: i32, KW: i32, pad: i32, scratch: usize): void {
-  const Hp = H + 2 * pad, Wp = W + 2 * pad, OH = Hp - KH + 1, OW = Wp - KW + 1;
+  O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize): void {
+  const Hp = H + 2 * pad, Wp = W + 2 * pad, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S);
   const P = OH * OW, K = C * KH * KW, G = groupOf(P);
   const xp = scratch, col = xp + <usize>lines(C * Hp * Wp) * 4, dyg = col + <usize>lines(K * G * P) * 4;
   zero(xp, C * Hp * Wp);
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * P;
-    gatherGroup(x, xp, col, n, g, C, H, W, pad, pad, KH, KW);
-    let a = dy + <usize>(n * O * P) * 4;
-    if (g > 1) {
-      // dyg: (O, G·P), the group's dy side by side like its columns in col.
-      for (let t = 0; t < g; t++) {
-        for (let o = 0; o < O; o++) copy(dyg + <usize>(o * L + t * P) * 4, a + <usize>((t * O + o) * P) * 4, P);
-      }
-      a = dyg;
-    }
-    gemmNTStrided(O, K, L, a, L, col, L, dw, K, 1);
+    gatherGroup(x, xp, col, n, g, C, H, W, pad, pad, KH, KW, S);
+    gemmNTStrided(O, K, L, dyGroup(dy, dyg, n, g, O, P), L, col, L, dw, K, 1);
   }
 }
 
-function rowSum(p: usize, n: i32): f32 {
-  let v = f32x4.splat(0);
-  let k = 0;
-  for (; k + 4 <= n; k += 4) v = f32x4.add(v, v128.load(p + (<usize>k << 2)));
-  let s = f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
-  for (; k < n; k++) s += load<f32>(p + (<usize>k << 2));
-  return s;
+/**
+ * dy of images [n, n+g) as one (O, g·P) matrix whose columns line up with col's: the images' own
+ * rows when g = 1, else copied side by side into dyg.
+ */
+function dyGroup(dy: usize, dyg: usize, n: i32, g: i32, O: i32, P: i32): usize {
+  const a = dy + <usize>(n * O * P) * 4;
+  if (g == 1) return a;
+  const L = g * P;
+  for (let t = 0; t < g; t++) {
+    for (let o = 0; o < O; o++) copy(dyg + <usize>(o * L + t * P) * 4, a + <usize>((t * O + o) * P) * 4, P);
+  }
+  return dyg;
 }
 
-/** db (O) += Σ dy over images [n0, n1) and the P pixels of each plane of dy (N,O,P). */
-function biasGrad(dy: usize, db: usize, n0: i32, n1: i32, O: i32, P: i32): void {
-  for (let o = 0; o < O; o++) {
-    let s: f32 = 0;
-    for (let n = n0; n < n1; n++) s += rowSum(dy + <usize>((n * O + o) * P) * 4, P);
-    store<f32>(db + (<usize>o << 2), load<f32>(db + (<usize>o << 2)) + s);
+/**
+ * dx (N,C,H,W) for images [n0, n1) of a conv with stride S > 1, overwritten: per group of images,
+ * dcol (K, g·P) = wᵀ · dy, w (O, K) read transposed through strides; then per image, col2im into
+ * the zeroed buffer xp (C,Hp,Wp) and its interior copied out (a negative pad in padInto crops).
+ */
+function bwdDataCols(dy: usize, w: usize, dx: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32,
+  O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize): void {
+  const Hp = H + 2 * pad, Wp = W + 2 * pad, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S);
+  const P = OH * OW, K = C * KH * KW, G = groupOf(P);
+  const xp = scratch, col = xp + <usize>lines(C * Hp * Wp) * 4, dyg = col + <usize>lines(K * G * P) * 4;
+  for (let n = n0; n < n1; n += G) {
+    const g = min(G, n1 - n), L = g * P;
+    gemmStrided(K, L, O, w, 4, <usize>K * 4, dyGroup(dy, dyg, n, g, O, P), L, col, L, 0);
+    for (let t = 0; t < g; t++) {
+      zero(xp, C * Hp * Wp);
+      col2im(col + <usize>(t * P) * 4, L, xp, C, Hp, Wp, KH, KW, OH, OW, S);
+      padInto(dx + <usize>((n + t) * C * H * W) * 4, xp, C, Hp, Wp, -pad, -pad, H, W);
+    }
   }
 }
 
@@ -205,32 +161,36 @@ function biasGrad(dy: usize, db: usize, n0: i32, n1: i32, O: i32, P: i32): void 
 
 /** y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O) (b == 0: no bias), images [n0, n1). */
 export function conv2d_fwd(x: usize, w: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32,
-  O: i32, KH: i32, KW: i32, pad: i32, scratch: usize): void {
-  const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
-  if (OH <= 0 || OW <= 0) return;
-  convForward(x, w, <usize>(C * KH * KW) * 4, b, y, n0, n1, C, H, W, O, KH, KW, pad, pad, scratch);
+  O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize): void {
+  if (outSize(H + 2 * pad, KH, S) <= 0 || outSize(W + 2 * pad, KW, S) <= 0) return;
+  convForward(x, w, <usize>(C * KH * KW) * 4, b, y, n0, n1, C, H, W, O, KH, KW, pad, pad, S, scratch);
 }
 
 /**
- * dx (N,C,H,W) = ∂/∂x of conv2d_fwd given dy (N,O,OH,OW), images [n0, n1), overwritten. It is a
- * stride-1 convolution of dy with wT[c,o,i,j] = w[o,c,KH-1-i,KW-1-j] and padding KH-1-pad.
+ * dx (N,C,H,W) = ∂/∂x of conv2d_fwd given dy (N,O,OH,OW), images [n0, n1), overwritten. Stride 1:
+ * a stride-1 convolution of dy with wT[c,o,i,j] = w[o,c,KH-1-i,KW-1-j] and padding KH-1-pad;
+ * stride > 1: bwdDataCols.
  */
 export function conv2d_bwd_data(dy: usize, w: usize, dx: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32,
-  O: i32, KH: i32, KW: i32, pad: i32, scratch: usize): void {
-  const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
+  O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize): void {
+  const OH = outSize(H + 2 * pad, KH, S), OW = outSize(W + 2 * pad, KW, S);
   if (OH <= 0 || OW <= 0) {
     for (let n = n0; n < n1; n++) zero(dx + <usize>(n * C * H * W) * 4, C * H * W);
     return;
   }
-  const S = KH * KW, K = O * S;
+  if (S > 1) {
+    bwdDataCols(dy, w, dx, n0, n1, C, H, W, O, KH, KW, pad, S, scratch);
+    return;
+  }
+  const T = KH * KW, K = O * T;
   const wT = scratch; // wT: (C, O, KH, KW)
   for (let c = 0; c < C; c++) {
     for (let o = 0; o < O; o++) {
-      const src = w + <usize>((o * C + c) * S) * 4, dst = wT + <usize>(c * K + o * S) * 4;
-      for (let s = 0; s < S; s++) store<f32>(dst + (<usize>s << 2), load<f32>(src + <usize>(S - 1 - s) * 4));
+      const src = w + <usize>((o * C + c) * T) * 4, dst = wT + <usize>(c * K + o * T) * 4;
+      for (let t = 0; t < T; t++) store<f32>(dst + (<usize>t << 2), load<f32>(src + <usize>(T - 1 - t) * 4));
     }
   }
-  convForward(dy, wT, <usize>K * 4, 0, dx, n0, n1, O, OH, OW, C, KH, KW, KH - 1 - pad, KW - 1 - pad,
+  convForward(dy, wT, <usize>K * 4, 0, dx, n0, n1, O, OH, OW, C, KH, KW, KH - 1 - pad, KW - 1 - pad, 1,
     scratch + <usize>lines(C * K) * 4);
 }
 
@@ -239,9 +199,9 @@ export function conv2d_bwd_data(dy: usize, w: usize, dx: usize, n0: i32, n1: i32
  * Accumulates, so each thread owns its dw/db and the caller sums them.
  */
 export function conv2d_bwd_weight(dy: usize, x: usize, dw: usize, db: usize, n0: i32, n1: i32, C: i32, H: i32,
-  W: i32, O: i32, KH: i32, KW: i32, pad: i32, scratch: usize): void {
-  const OH = H + 2 * pad - KH + 1, OW = W + 2 * pad - KW + 1;
+  W: i32, O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize): void {
+  const OH = outSize(H + 2 * pad, KH, S), OW = outSize(W + 2 * pad, KW, S);
   if (OH <= 0 || OW <= 0) return;
-  bwdWeight(dy, x, dw, n0, n1, C, H, W, O, KH, KW, pad, scratch);
+  bwdWeight(dy, x, dw, n0, n1, C, H, W, O, KH, KW, pad, S, scratch);
   if (db) biasGrad(dy, db, n0, n1, O, OH * OW);
 }

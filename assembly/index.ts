@@ -2,9 +2,11 @@
 // every tensor is float32, NCHW, contiguous. Kernels trust their callers (src/ops checks shapes).
 export * from './gemm';
 export * from './conv';
+export * from './conv1x1';
 export * from './conv_winograd';
 export * from './elementwise';
 export * from './norm';
 export * from './augment';
 export * from './pool';
 export * from './pool_bwd';
+export * from './pool_kxk';

@@ -5,7 +5,7 @@
 // Winograd layers show their effective rate (they do 2.25× fewer multiplies in their GEMMs).
 // Each figure is the best of a few runs after a warm-up.
 import type { Engine } from '../engine/wasm.js';
-import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convAlgoFor, convFlops, convOutSize, type ConvShape } from '../kernels/conv.js';
+import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convAlgoFor, convFlops, convOutSize, type ConvImpl, type ConvShape } from '../kernels/conv.js';
 import { Conv2d } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
@@ -13,8 +13,8 @@ import { Tensor } from '../tensor/tensor.js';
 
 export interface LayerRate {
   layer: string;
-  shape: string; // "C→O H×W pN"
-  algo: 'winograd2' | 'winograd4' | 'im2col'; // what the training step uses for this layer
+  shape: string; // "C→O H×W pN" (+ " sS" when the stride is not 1)
+  algo: ConvImpl; // what the training step uses for this layer
   forward: number; // GFLOP/s
   backwardData: number;
   backwardWeight: number;
@@ -31,7 +31,7 @@ export function convShapes(model: Module, batch: number, input: readonly number[
     for (const [name, m] of model.modules()) {
       if (m instanceof Conv2d) {
         const [, C, H, W] = x.shape as [number, number, number, number];
-        out.push([name, { N: batch, C, H, W, O: m.outC, KH: m.k, KW: m.k, pad: m.pad }]);
+        out.push([name, { N: batch, C, H, W, O: m.outC, KH: m.k, KW: m.k, pad: m.pad, stride: 1 }]); // Conv2d is stride-1 so far
       }
       x = m.forward(x);
     }
@@ -67,7 +67,7 @@ export function benchConvLayers(e: Engine, model: Module, batch = 128, reps = 7)
       const y = buf(s.N * s.O * OH * OW), dx = buf(s.N * s.C * s.H * s.W), dw = buf(s.O * s.C * s.KH * s.KW), db = buf(s.O);
       const rate = (ms: number, passes = 1) => Number(((passes * convFlops(s)) / (ms * 1e6)).toFixed(1));
       const r: LayerRate = {
-        layer, shape: `${s.C}→${s.O} ${s.H}×${s.W} p${s.pad}`, algo: convAlgoFor(s),
+        layer, shape: `${s.C}→${s.O} ${s.H}×${s.W} p${s.pad}${s.stride === 1 ? '' : ` s${s.stride}`}`, algo: convAlgoFor(s),
         forward: rate(best(() => conv2dForward(e, x, w, b, y, s), reps)),
         backwardData: rate(best(() => conv2dBackwardData(e, y, w, dx, s), reps)),
         backwardWeight: rate(best(() => conv2dBackwardWeight(e, y, x, dw, db, s), reps)),

@@ -1,13 +1,16 @@
 // TypeScript side of the conv kernels: pick the algorithm (Winograd F(4×4,3×3) or F(2×2,3×3) in
-// assembly/conv_winograd.ts where it applies, im2col + GEMM in assembly/conv.ts otherwise), split a
-// batch by image across the pool's threads, give each thread its scratch (and, for backward-weight,
+// assembly/conv_winograd.ts where it applies, plain GEMMs for 1×1 kernels in assembly/conv1x1.ts,
+// im2col + GEMM in assembly/conv.ts otherwise, any stride), split a batch by image across the pool's threads, give each thread its scratch (and, for backward-weight,
 // its own dw/db), sum the partials.
 // Math only on byte offsets into wasm memory: shape checks live in src/ops.
 // Temporaries come from the engine's arena between mark() and release() inside each call, so a
 // call leaves the arena as it found it; callers need not provide scratch.
 import type { Engine } from '../engine/wasm.js';
 
-/** Sizes of one stride-1 conv: x (N,C,H,W), w (O,C,KH,KW), zero padding `pad` on every side. */
+/**
+ * Sizes of one conv: x (N,C,H,W), w (O,C,KH,KW), zero padding `pad` on every side, the same
+ * `stride` (≥ 1) along both axes.
+ */
 export interface ConvShape {
   N: number;
   C: number;
@@ -17,11 +20,13 @@ export interface ConvShape {
   KH: number;
   KW: number;
   pad: number;
+  stride: number;
 }
 
-/** [OH, OW] of y (N,O,OH,OW). */
+/** [OH, OW] of y (N,O,OH,OW): floor((H + 2·pad − KH) / stride) + 1 (≤ 0: the kernel does not fit). */
 export function convOutSize(s: ConvShape): [number, number] {
-  return [s.H + 2 * s.pad - s.KH + 1, s.W + 2 * s.pad - s.KW + 1];
+  const out = (n: number, k: number) => (n + 2 * s.pad < k ? 0 : Math.floor((n + 2 * s.pad - k) / s.stride) + 1);
+  return [out(s.H, s.KH), out(s.W, s.KW)];
 }
 
 /** FLOPs of one pass (forward, backward-data or backward-weight): 2·N·O·OH·OW·C·KH·KW. */
@@ -47,16 +52,24 @@ export interface InputBN {
   shift: number;
 }
 
+/** The ways a conv pass can be computed. */
+export type ConvImpl = 'im2col' | 'winograd2' | 'winograd4' | '1x1';
+
 /** How a conv pass is computed: 'auto' picks per shape (see convAlgoFor). */
-export type ConvAlgo = 'auto' | 'im2col' | 'winograd2' | 'winograd4';
+export type ConvAlgo = 'auto' | ConvImpl;
 
 /**
- * Winograd F(m×m, 3×3) applies to 3×3 kernels with padding 1 (stride 1); F(2×2) also needs an
+ * Winograd F(m×m, 3×3) applies to 3×3 kernels with padding 1 and stride 1; F(2×2) also needs an
  * even-sized image, F(4×4) takes any size (tiles past the edge are cropped).
  */
 export function winogradApplies(s: ConvShape, m: 2 | 4): boolean {
-  const ok = s.KH === 3 && s.KW === 3 && s.pad === 1 && s.H > 0 && s.W > 0;
+  const ok = s.KH === 3 && s.KW === 3 && s.pad === 1 && s.stride === 1 && s.H > 0 && s.W > 0;
   return ok && (m === 4 || (s.H % 2 === 0 && s.W % 2 === 0));
+}
+
+/** The direct-GEMM 1×1 path applies to 1×1 kernels with stride 1 and no padding. */
+export function conv1x1Applies(s: ConvShape): boolean {
+  return s.KH === 1 && s.KW === 1 && s.stride === 1 && s.pad === 0;
 }
 
 /**
@@ -66,28 +79,37 @@ export function winogradApplies(s: ConvShape, m: 2 | 4): boolean {
  * picked when its GEMMs stay ≥ 10% smaller (measured on 14×14 images, where it computes 16×16:
  * 10–13% faster than F(2×2) in all three passes, and on 28×28: 12%).
  */
-export function convAlgoFor(s: ConvShape): 'winograd2' | 'winograd4' | 'im2col' {
+export function convAlgoFor(s: ConvShape): ConvImpl {
+  if (conv1x1Applies(s)) return '1x1';
   if (Math.min(s.C, s.O) < 4 || !winogradApplies(s, 4)) return 'im2col';
   const cost4 = 36 * Math.ceil(s.H / 4) * Math.ceil(s.W / 4), cost2 = 16 * Math.ceil(s.H / 2) * Math.ceil(s.W / 2);
   return winogradApplies(s, 2) && cost4 > 0.9 * cost2 ? 'winograd2' : 'winograd4';
 }
 
-/** Winograd tile size m for this pass, or 0 for im2col. */
-function tileSize(s: ConvShape, algo: ConvAlgo): 0 | 2 | 4 {
+/** The algorithm for this pass ('auto' resolved), checked to apply to the shape. */
+function implOf(s: ConvShape, algo: ConvAlgo): ConvImpl {
   const a = algo === 'auto' ? convAlgoFor(s) : algo;
-  if (a === 'im2col') return 0;
-  const m = a === 'winograd2' ? 2 : 4;
-  if (!winogradApplies(s, m)) throw new Error(`${a}: needs a 3x3 kernel, padding 1${m === 2 ? ' and an even-sized image' : ''}`);
-  return m;
+  if (a === '1x1' && !conv1x1Applies(s)) throw new Error('1x1: needs a 1x1 kernel, stride 1 and padding 0');
+  if (a === 'winograd2' || a === 'winograd4') {
+    const m = a === 'winograd2' ? 2 : 4;
+    if (!winogradApplies(s, m)) throw new Error(`${a}: needs a 3x3 kernel, padding 1, stride 1${m === 2 ? ' and an even-sized image' : ''}`);
+  }
+  return a;
+}
+
+/** Winograd tile size m of an algorithm, or 0 for the others. */
+function tileSize(a: ConvImpl): 0 | 2 | 4 {
+  return a === 'winograd2' ? 2 : a === 'winograd4' ? 4 : 0;
 }
 
 /** Runs `kernel` once per image range; `args(n0, n1, scratch, t)` builds thread t's arguments. */
-function runSplit(e: Engine, kernel: string, s: ConvShape, m: 0 | 2 | 4, args: (n0: number, n1: number, scratch: number, t: number) => number[]): void {
-  const floats = m
-    ? e.k.wino_scratch_floats!(s.C, s.H, s.W, s.O, m)
-    : e.k.conv2d_scratch_floats!(s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad);
+function runSplit(e: Engine, kernel: string, s: ConvShape, a: ConvImpl, args: (n0: number, n1: number, scratch: number, t: number) => number[]): void {
+  const m = tileSize(a);
+  const floats = a === '1x1' ? 0
+    : m ? e.k.wino_scratch_floats!(s.C, s.H, s.W, s.O, m)
+    : e.k.conv2d_scratch_floats!(s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride);
   const parts = splitImages(s.N, e.pool.size);
-  const scratch = parts.map(() => e.arena.alloc(floats));
+  const scratch = parts.map(() => (floats ? e.arena.alloc(floats) : 0));
   e.pool.run(kernel, parts.map(([n0, n1], t) => args(n0, n1, scratch[t]!, t)));
 }
 
@@ -101,13 +123,14 @@ function winoFilter(e: Engine, w: number, s: ConvShape, m: 2 | 4, flip: 0 | 1): 
 /** y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O); b = 0: no bias. bn: see InputBN. */
 export function conv2dForward(e: Engine, x: number, w: number, b: number, y: number, s: ConvShape, algo: ConvAlgo = 'auto', bn: InputBN | null = null): void {
   const mark = e.arena.mark();
-  const m = tileSize(s, algo);
+  const a = implOf(s, algo), m = tileSize(a);
   checkInputBN(m, bn);
+  const P = s.H * s.W;
   if (m) {
     const v = winoFilter(e, w, s, m, 0);
-    runSplit(e, 'wino_fwd', s, m, (n0, n1, scr) => [x, v, b, y, n0, n1, s.C, s.H, s.W, s.O, m, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
-  }
-  else runSplit(e, 'conv2d_fwd', s, 0, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
+    runSplit(e, 'wino_fwd', s, a, (n0, n1, scr) => [x, v, b, y, n0, n1, s.C, s.H, s.W, s.O, m, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
+  } else if (a === '1x1') runSplit(e, 'conv1x1_fwd', s, a, (n0, n1) => [x, w, b, y, n0, n1, s.C, P, s.O]);
+  else runSplit(e, 'conv2d_fwd', s, a, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr]);
   e.arena.release(mark);
 }
 
@@ -118,13 +141,13 @@ function checkInputBN(m: 0 | 2 | 4, bn: InputBN | null): void {
 /** dx (N,C,H,W) = gradient wrt x given dy (N,O,OH,OW) and w (O,C,KH,KW); dx is overwritten. */
 export function conv2dBackwardData(e: Engine, dy: number, w: number, dx: number, s: ConvShape, algo: ConvAlgo = 'auto'): void {
   const mark = e.arena.mark();
-  const m = tileSize(s, algo);
+  const a = implOf(s, algo), m = tileSize(a);
   if (m) {
     // The forward pass on dy, O → C channels, with the kernels flipped and transposed.
     const v = winoFilter(e, w, s, m, 1);
-    runSplit(e, 'wino_fwd', s, m, (n0, n1, scr) => [dy, v, 0, dx, n0, n1, s.O, s.H, s.W, s.C, m, scr, 0, 0]);
-  }
-  else runSplit(e, 'conv2d_bwd_data', s, 0, (n0, n1, scr) => [dy, w, dx, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
+    runSplit(e, 'wino_fwd', s, a, (n0, n1, scr) => [dy, v, 0, dx, n0, n1, s.O, s.H, s.W, s.C, m, scr, 0, 0]);
+  } else if (a === '1x1') runSplit(e, 'conv1x1_bwd_data', s, a, (n0, n1) => [dy, w, dx, n0, n1, s.C, s.H * s.W, s.O]);
+  else runSplit(e, 'conv2d_bwd_data', s, a, (n0, n1, scr) => [dy, w, dx, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr]);
   e.arena.release(mark);
 }
 
@@ -134,10 +157,11 @@ export function conv2dBackwardData(e: Engine, dy: number, w: number, dx: number,
  */
 export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: number, db: number, s: ConvShape, algo: ConvAlgo = 'auto'): void {
   const mark = e.arena.mark();
-  const m = tileSize(s, algo);
+  const a = implOf(s, algo), m = tileSize(a);
   const part = weightGradParts(e, dw, db, s);
-  if (m) runSplit(e, 'wino_bwd', s, m, (n0, n1, scr, t) => [dy, x, 0, 0, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr, 0, 0]);
-  else runSplit(e, 'conv2d_bwd_weight', s, 0, (n0, n1, scr, t) => [dy, x, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, scr]);
+  if (m) runSplit(e, 'wino_bwd', s, a, (n0, n1, scr, t) => [dy, x, 0, 0, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr, 0, 0]);
+  else if (a === '1x1') runSplit(e, 'conv1x1_bwd_weight', s, a, (n0, n1, _scr, t) => [dy, x, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H * s.W, s.O]);
+  else runSplit(e, 'conv2d_bwd_weight', s, a, (n0, n1, scr, t) => [dy, x, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr]);
   part.sum();
   e.arena.release(mark);
 }
@@ -150,7 +174,7 @@ export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: numbe
  */
 export function conv2dBackward(e: Engine, dy: number, x: number, w: number, dx: number, dw: number, db: number, s: ConvShape,
   algo: ConvAlgo = 'auto', bn: InputBN | null = null): void {
-  const m = tileSize(s, algo);
+  const a = implOf(s, algo), m = tileSize(a);
   checkInputBN(m, bn);
   if (m !== 4) {
     conv2dBackwardData(e, dy, w, dx, s, algo);
@@ -160,7 +184,7 @@ export function conv2dBackward(e: Engine, dy: number, x: number, w: number, dx: 
   const mark = e.arena.mark();
   const v = winoFilter(e, w, s, m, 1);
   const part = weightGradParts(e, dw, db, s);
-  runSplit(e, 'wino_bwd', s, m, (n0, n1, scr, t) =>
+  runSplit(e, 'wino_bwd', s, a, (n0, n1, scr, t) =>
     [dy, x, v, dx, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
   part.sum();
   e.arena.release(mark);

@@ -3,9 +3,9 @@
 // never used on the hot path.
 import { convOutSize, type ConvShape } from './conv.js';
 
-/** y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O), stride 1, zero padding `pad`. */
+/** y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O), zero padding `pad`, stride `stride`. */
 export function convRefFwd(y: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array | null, s: ConvShape): void {
-  const { N, C, H, W, O, KH, KW, pad } = s;
+  const { N, C, H, W, O, KH, KW, pad, stride } = s;
   const [OH, OW] = convOutSize(s);
   for (let n = 0; n < N; n++) {
     for (let o = 0; o < O; o++) {
@@ -14,10 +14,10 @@ export function convRefFwd(y: Float32Array, x: Float32Array, w: Float32Array, b:
           let acc = b ? b[o]! : 0;
           for (let c = 0; c < C; c++) {
             for (let i = 0; i < KH; i++) {
-              const iy = oy + i - pad;
+              const iy = oy * stride + i - pad;
               if (iy < 0 || iy >= H) continue;
               for (let j = 0; j < KW; j++) {
-                const ix = ox + j - pad;
+                const ix = ox * stride + j - pad;
                 if (ix < 0 || ix >= W) continue;
                 acc += x[((n * C + c) * H + iy) * W + ix]! * w[((o * C + c) * KH + i) * KW + j]!;
               }
@@ -32,7 +32,7 @@ export function convRefFwd(y: Float32Array, x: Float32Array, w: Float32Array, b:
 
 /** dx (N,C,H,W) = gradient wrt x, given dy (N,O,OH,OW) and w (O,C,KH,KW); overwritten. */
 export function convRefBwdData(dx: Float32Array, dy: Float32Array, w: Float32Array, s: ConvShape): void {
-  const { N, C, H, W, O, KH, KW, pad } = s;
+  const { N, C, H, W, O, KH, KW, pad, stride } = s;
   const [OH, OW] = convOutSize(s);
   const acc = new Float64Array(N * C * H * W);
   for (let n = 0; n < N; n++) {
@@ -42,10 +42,10 @@ export function convRefBwdData(dx: Float32Array, dy: Float32Array, w: Float32Arr
           const g = dy[((n * O + o) * OH + oy) * OW + ox]!;
           for (let c = 0; c < C; c++) {
             for (let i = 0; i < KH; i++) {
-              const iy = oy + i - pad;
+              const iy = oy * stride + i - pad;
               if (iy < 0 || iy >= H) continue;
               for (let j = 0; j < KW; j++) {
-                const ix = ox + j - pad;
+                const ix = ox * stride + j - pad;
                 if (ix < 0 || ix >= W) continue;
                 acc[((n * C + c) * H + iy) * W + ix]! += g * w[((o * C + c) * KH + i) * KW + j]!;
               }
@@ -60,7 +60,7 @@ export function convRefBwdData(dx: Float32Array, dy: Float32Array, w: Float32Arr
 
 /** dw (O,C,KH,KW) and db (O) = gradients over the whole batch; overwritten (db null: skipped). */
 export function convRefBwdWeight(dw: Float32Array, db: Float32Array | null, dy: Float32Array, x: Float32Array, s: ConvShape): void {
-  const { N, C, H, W, O, KH, KW, pad } = s;
+  const { N, C, H, W, O, KH, KW, pad, stride } = s;
   const [OH, OW] = convOutSize(s);
   for (let o = 0; o < O; o++) {
     for (let c = 0; c < C; c++) {
@@ -69,10 +69,10 @@ export function convRefBwdWeight(dw: Float32Array, db: Float32Array | null, dy: 
           let acc = 0;
           for (let n = 0; n < N; n++) {
             for (let oy = 0; oy < OH; oy++) {
-              const iy = oy + i - pad;
+              const iy = oy * stride + i - pad;
               if (iy < 0 || iy >= H) continue;
               for (let ox = 0; ox < OW; ox++) {
-                const ix = ox + j - pad;
+                const ix = ox * stride + j - pad;
                 if (ix < 0 || ix >= W) continue;
                 acc += dy[((n * O + o) * OH + oy) * OW + ox]! * x[((n * C + c) * H + iy) * W + ix]!;
               }

@@ -1,4 +1,4 @@
-// Naive reference kernels for BatchNorm, ReLU and 2x2 max-pooling: plain loops over Float32Arrays
+// Naive reference kernels for BatchNorm, ReLU, max- and average pooling: plain loops over Float32Arrays
 // in float64 arithmetic, the oracle the wasm kernels are tested against on odd shapes. Kept forever;
 // never used for training.
 
@@ -77,4 +77,49 @@ export function maxPoolRef(x: Float32Array, P: number, H: number, W: number, dy?
     }
   }
   return { y, dx };
+}
+
+/**
+ * k×k / stride-s max-pool of (P,H,W), floor mode, no padding: the first maximum of each window in
+ * row-major order wins, NaN wins over numbers. Returns y and, for backward, dx from dy, ADDED at
+ * each window's winner (overlapping windows can share one).
+ */
+export function maxPoolRefK(x: Float32Array, P: number, H: number, W: number, K: number, S: number, dy?: Float32Array) {
+  const OH = Math.floor((H - K) / S) + 1, OW = Math.floor((W - K) / S) + 1;
+  const y = new Float32Array(P * OH * OW), dx = new Float32Array(x.length);
+  for (let p = 0; p < P; p++) {
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        let bestK = -1;
+        for (let di = 0; di < K; di++) {
+          for (let dj = 0; dj < K; dj++) {
+            const k = (p * H + i * S + di) * W + j * S + dj;
+            if (bestK < 0 || x[k]! > x[bestK]! || Number.isNaN(x[k]!)) bestK = k;
+          }
+        }
+        const o = (p * OH + i) * OW + j;
+        y[o] = x[bestK]!;
+        if (dy) dx[bestK]! += dy[o]!;
+      }
+    }
+  }
+  return { y, dx };
+}
+
+/** k×k / stride-s average pool of (P,H,W), floor mode, no padding (float64 sums); y and dx from dy. */
+export function avgPoolRef(x: Float32Array, P: number, H: number, W: number, K: number, S: number, dy?: Float32Array) {
+  const OH = Math.floor((H - K) / S) + 1, OW = Math.floor((W - K) / S) + 1;
+  const y = new Float32Array(P * OH * OW), dx = new Float64Array(x.length);
+  for (let p = 0; p < P; p++) {
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        const o = (p * OH + i) * OW + j;
+        let s = 0;
+        for (let di = 0; di < K; di++) for (let dj = 0; dj < K; dj++) s += x[(p * H + i * S + di) * W + j * S + dj]!;
+        y[o] = s / (K * K);
+        if (dy) for (let di = 0; di < K; di++) for (let dj = 0; dj < K; dj++) dx[(p * H + i * S + di) * W + j * S + dj]! += dy[o]! / (K * K);
+      }
+    }
+  }
+  return { y, dx: Float32Array.from(dx) };
 }

@@ -7,7 +7,7 @@ import type { Module } from '../nn/module.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Rng } from '../util/rng.js';
 import { analyseSpec } from './shapes.js';
-import type { ArchSpec, LayerSpec } from './spec.js';
+import { sourceOf, type ArchSpec, type LayerSpec } from './spec.js';
 
 export interface ModelOptions {
   /** Seeds the initial weights. */
@@ -18,13 +18,15 @@ export interface ModelOptions {
   dropout?: number;
   /** One input image (C,H,W); MNIST's (1,28,28) by default. */
   input?: readonly number[];
+  /** When given, the network must end with this many outputs. */
+  classes?: number;
 }
 
 export const MNIST_INPUT: readonly number[] = [1, 28, 28];
 
 /** The spec's network, untrained (weights from o.initRng). Throws a FileFormatError if its shapes do not work out. */
 export function buildModel(spec: ArchSpec, o: ModelOptions): Sequential {
-  const infos = analyseSpec(spec, o.input ?? MNIST_INPUT, null, spec.name);
+  const infos = analyseSpec(spec, o.input ?? MNIST_INPUT, o.classes ?? null, sourceOf(spec));
   const layers = spec.layers.map((l, i): [string, Module] => {
     const inShape = i === 0 ? (o.input ?? MNIST_INPUT) : infos[i - 1]!.shape;
     return [l.name, makeLayer(l, inShape, o)];

@@ -6,7 +6,7 @@ import { parseArchSpec, type ArchSpec } from './spec.js';
 
 export type { ModelOptions } from './build.js';
 export { buildModel, MNIST_INPUT } from './build.js';
-export { parseArchSpec, parseArchJson, type ArchSpec, type LayerSpec } from './spec.js';
+export { parseArchSpec, parseArchJson, sourceOf, type ArchSpec, type LayerSpec } from './spec.js';
 export { analyseSpec, countParams, type LayerInfo } from './shapes.js';
 
 /** Zoo entries: the spec and a line on what it is. */

@@ -46,8 +46,14 @@ const PREFIX: Partial<Record<LayerType, string>> = { conv2d: 'conv', batchnorm2d
 export const MAX_LAYERS = 64;
 const MAX_WIDTH = 4096;
 
-/** Where a spec came from, for error messages (a file path, or "spec" for an object in memory). */
 class SpecError extends FileFormatError {}
+
+const sources = new WeakMap<ArchSpec, string>();
+
+/** The file (or label) a parsed spec came from, for error messages found later (shapes.ts); else its name. */
+export function sourceOf(spec: ArchSpec): string {
+  return sources.get(spec) ?? spec.name;
+}
 
 /** Checks a parsed JSON value and returns the normalised spec; throws a FileFormatError naming `source`, the layer and the problem. */
 export function parseArchSpec(json: unknown, source: string): ArchSpec {
@@ -87,7 +93,9 @@ export function parseArchSpec(json: unknown, source: string): ArchSpec {
   });
   const last = layers[layers.length - 1]!;
   if (last.type !== 'logsoftmax') fail(`layer ${layers.length - 1} (${last.type}): the last layer must be logsoftmax (the loss and every command take log-probabilities)`);
-  return { name: (top.name as string | undefined) ?? 'custom', layers };
+  const spec: ArchSpec = { name: (top.name as string | undefined) ?? 'custom', layers };
+  sources.set(spec, source);
+  return spec;
 }
 
 function checkOption(type: LayerType, k: string, v: unknown, at: (msg: string) => never): number | boolean {

@@ -8,7 +8,7 @@ import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 import { analyseSpec, type LayerInfo } from './shapes.js';
-import type { ArchSpec } from './spec.js';
+import { sourceOf, type ArchSpec } from './spec.js';
 
 export interface SummaryRow {
   layer: string;
@@ -58,7 +58,7 @@ export function summarize(model: Module, spec?: ArchSpec, inputShape: readonly n
   const paramsMB = (totalParams * 4) / MB;
   const out: Summary = { rows, totalParams, trainableParams: totalParams, inputMB, forwardBackwardMB, paramsMB, totalMB: inputMB + forwardBackwardMB + paramsMB };
   if (spec) {
-    const infos: LayerInfo[] = analyseSpec(spec, inputShape, null, spec.name);
+    const infos: LayerInfo[] = analyseSpec(spec, inputShape, null, sourceOf(spec));
     out.layers = infos.map((i) => ({ name: i.layer.name, type: i.layer.type, shape: i.shape, params: i.params, rf: i.rf, jump: i.jump, macs: i.macs }));
     out.totalMacs = infos.reduce((a, i) => a + i.macs, 0);
   }

@@ -1,4 +1,4 @@
-// conv2d (stride 1, zero padding, optional bias): forward and backward side by side.
+// conv2d (any stride, zero padding, optional bias): forward and backward side by side.
 // The math is in src/kernels/conv.ts (wasm, split by image across threads); this file checks
 // shapes and records autograd.
 import { engine } from '../engine/wasm.js';
@@ -7,8 +7,8 @@ import { gradInto, needsGrad, record } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkRank, checkShape } from './check.js';
 
-/** Checks x: (N,C,H,W), w: (O,C,KH,KW), b: (O) or null and the padding; the conv's sizes. */
-export function convShapeOf(x: Tensor, w: Tensor, b: Tensor | null, pad: number, _stride = 1): ConvShape {
+/** Checks x: (N,C,H,W), w: (O,C,KH,KW), b: (O) or null, the padding and stride; the conv's sizes. */
+export function convShapeOf(x: Tensor, w: Tensor, b: Tensor | null, pad: number, stride = 1): ConvShape {
   checkRank('conv2d', 'input', x, 4);
   checkRank('conv2d', 'weight', w, 4);
   const [N, C, H, W] = x.shape as [number, number, number, number];
@@ -16,16 +16,19 @@ export function convShapeOf(x: Tensor, w: Tensor, b: Tensor | null, pad: number,
   if (C2 !== C) throw new Error(`conv2d: weight expects ${C2} input channels, input has ${C}`);
   if (b) checkShape('conv2d', 'bias', b, [O]);
   if (!Number.isInteger(pad) || pad < 0) throw new Error(`conv2d: padding must be a non-negative integer, got ${pad}`);
-  const s: ConvShape = { N, C, H, W, O, KH, KW, pad };
+  if (!Number.isInteger(stride) || stride < 1) throw new Error(`conv2d: stride must be a positive integer, got ${stride}`);
+  const s: ConvShape = { N, C, H, W, O, KH, KW, pad, stride };
   const [OH, OW] = convOutSize(s);
   if (OH < 1 || OW < 1) throw new Error(`conv2d: kernel ${KH}x${KW} larger than padded input ${H}x${W} (pad ${pad})`);
   return s;
 }
 
-/** x: (N,C,H,W), w: (O,C,KH,KW), b: (O) or null → y: (N,O,H+2p-KH+1,W+2p-KW+1). */
+/**
+ * x: (N,C,H,W), w: (O,C,KH,KW), b: (O) or null → y: (N,O,OH,OW), OH = floor((H+2·pad−KH)/stride)+1
+ * (OW likewise), as PyTorch's F.conv2d(x, w, b, stride, padding).
+ */
 export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, pad: number, stride = 1): Tensor {
-  if (stride !== 1) throw new Error(`conv2d: stride ${stride} is not supported yet`);
-  const s = convShapeOf(x, w, b, pad);
+  const s = convShapeOf(x, w, b, pad, stride);
   const [OH, OW] = convOutSize(s);
   const { N, O } = s;
   const e = engine();

@@ -1,6 +1,10 @@
-// maxPool2d (2x2, stride 2, floor) in wasm; global average pooling in TypeScript (it touches only
-// N*C*25 values in the reference net); flatten, a copy that keeps dimension 0.
+// maxPool2d and avgPool2d (k×k window, stride s, floor mode, no padding) in wasm: 2×2/2 max-pool
+// through the reference net's own vector kernels (also fused with dropout here and with BatchNorm in
+// fused.ts), every other size through the general kernels of src/kernels/pool.ts. Global average
+// pooling in TypeScript (it touches only N*C*25 values in the reference net); flatten, a copy that
+// keeps dimension 0.
 import { engine } from '../engine/wasm.js';
+import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolOutSize, type PoolShape } from '../kernels/pool.js';
 import { runSplit } from '../kernels/split.js';
 import { gradInto, needsGrad, record } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -19,9 +23,48 @@ export function poolOutputs(x: Tensor): { y: Tensor; arg: number; P: number; H: 
   return { y, arg: engine().arena.alloc(y.size), P: N * C, H, W };
 }
 
-/** x: (N,C,H,W) → (N,C,floor(H/2),floor(W/2)). */
-export function maxPool2d(x: Tensor, k = 2, stride = k): Tensor {
-  if (k !== 2 || stride !== 2) throw new Error(`maxPool2d: only 2x2 windows with stride 2 are supported yet`);
+/** Checks x (N,C,H,W), the window and the stride; the pooling's sizes over P = N·C planes. */
+function poolShapeOf(op: string, x: Tensor, kernel: number, stride: number): PoolShape {
+  checkRank(op, 'input', x, 4);
+  if (!Number.isInteger(kernel) || kernel < 1) throw new Error(`${op}: kernel size must be a positive integer, got ${kernel}`);
+  if (!Number.isInteger(stride) || stride < 1) throw new Error(`${op}: stride must be a positive integer, got ${stride}`);
+  const [N, C, H, W] = x.shape as [number, number, number, number];
+  if (H < kernel || W < kernel) throw new Error(`${op}: input ${H}x${W} is smaller than the ${kernel}x${kernel} window`);
+  return { P: N * C, H, W, K: kernel, S: stride };
+}
+
+/**
+ * x: (N,C,H,W) → (N,C,OH,OW), OH = floor((H − kernel) / stride) + 1 (OW likewise): the maximum of
+ * each window, PyTorch's F.max_pool2d(x, kernel, stride) (first maximum wins, NaN propagates).
+ */
+export function maxPool2d(x: Tensor, kernel = 2, stride = kernel): Tensor {
+  if (kernel === 2 && stride === 2) return maxPool2x2(x);
+  const s = poolShapeOf('maxPool2d', x, kernel, stride);
+  const [OH, OW] = poolOutSize(s);
+  const e = engine();
+  const y = Tensor.empty([x.shape[0]!, x.shape[1]!, OH, OW]);
+  const arg = e.arena.alloc(y.size); // winners' in-plane indices (i32), for backward
+  maxPoolForward(e, x.ptr, y.ptr, arg, s);
+  if (needsGrad(x)) record(y, [x], () => gradInto(x, (dx) => maxPoolBackward(e, y.gradPtr, arg, dx, s)));
+  return y;
+}
+
+/**
+ * x: (N,C,H,W) → (N,C,OH,OW) as maxPool2d: the mean of each window, PyTorch's
+ * F.avg_pool2d(x, kernel, stride) (no padding, so every window counts kernel² elements).
+ */
+export function avgPool2d(x: Tensor, kernel: number, stride = kernel): Tensor {
+  const s = poolShapeOf('avgPool2d', x, kernel, stride);
+  const [OH, OW] = poolOutSize(s);
+  const e = engine();
+  const y = Tensor.empty([x.shape[0]!, x.shape[1]!, OH, OW]);
+  avgPoolForward(e, x.ptr, y.ptr, s);
+  if (needsGrad(x)) record(y, [x], () => gradInto(x, (dx) => avgPoolBackward(e, y.gradPtr, dx, s)));
+  return y;
+}
+
+/** The reference net's max-pool: 2×2, stride 2, x: (N,C,H,W) → (N,C,floor(H/2),floor(W/2)). */
+function maxPool2x2(x: Tensor): Tensor {
   const e = engine();
   const { y, arg, P, H, W } = poolOutputs(x);
   runSplit(e, 'maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, 0, 0, 1]);
@@ -81,9 +124,4 @@ export function flatten(x: Tensor): Tensor {
     record(y, [x], () => gradInto(x, (p) => engine().floats(p, x.size).set(engine().floats(y.gradPtr, y.size))));
   }
   return y;
-}
-
-/** x: (N,C,H,W) → k×k average pooling, stride s. */
-export function avgPool2d(_x: Tensor, k: number, stride = k): Tensor {
-  throw new Error(`avgPool2d: ${k}x${k}/${stride} is not supported yet`);
 }

@@ -69,7 +69,7 @@ export function runTraining(opts: RunOptions): RunResult {
   const spec = o.spec ?? zooSpec(recipe.arch);
   const outDir = o.out;
   let records: EpochRecord[] = [], startEpoch = 1;
-  const trainer = makeTrainer(spec, recipe, seed, dataset.train.count);
+  const trainer = makeTrainer(spec, recipe, seed, dataset.train.count, { input: [1, dataset.train.height, dataset.train.width], classes: 10 });
   if (o.resume) {
     const meta = loadCheckpoint(path.join(o.resume, CHECKPOINT_FILE), trainer);
     records = meta.records;

@@ -57,12 +57,14 @@ export function stepsPerEpoch(trainCount: number, batchSize: number): number {
  * Wires a model, its optimiser and schedule for `recipe`. `arch` is a spec (the model is built from
  * it with weights drawn from the seed; the recipe's dropout, when set, overrides the spec's) or a
  * model you built (it keeps its own weights and dropout generator). A Sequential is fused (nn/fuse.ts).
+ * `data` gives the input image (C,H,W) and the number of classes the spec is checked against.
  */
-export function makeTrainer(arch: ArchSpec | Module, recipe: Recipe, seed: number, trainCount: number): Trainer {
+export function makeTrainer(arch: ArchSpec | Module, recipe: Recipe, seed: number, trainCount: number,
+  data: { input?: readonly number[]; classes?: number } = {}): Trainer {
   const root = new Rng(seed);
   const initRng = root.fork();
   const rngs = { data: root.fork(), augment: root.fork(), dropout: root.fork() };
-  const built = arch instanceof Module ? arch : buildModel(arch, { initRng, dropoutRng: rngs.dropout, dropout: recipe.dropout ?? undefined });
+  const built = arch instanceof Module ? arch : buildModel(arch, { initRng, dropoutRng: rngs.dropout, dropout: recipe.dropout ?? undefined, ...data });
   const model = built instanceof Sequential ? fuse(built) : built;
   const params = model.parameters();
   const optimizer: Optimizer =

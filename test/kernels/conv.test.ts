@@ -4,14 +4,14 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, closeEngine } from '../../src/engine/node.js';
 import type { Engine, Variant } from '../../src/engine/wasm.js';
-import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convOutSize, convAlgoFor, winogradApplies, type ConvAlgo, type ConvShape } from '../../src/kernels/conv.js';
+import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convOutSize, convAlgoFor, conv1x1Applies, winogradApplies, type ConvAlgo, type ConvShape } from '../../src/kernels/conv.js';
 import { convRefBwdData, convRefBwdWeight, convRefFwd, gemmRef } from '../../src/kernels/conv_ref.js';
 import { Rng } from '../../src/util/rng.js';
 
 const RTOL = 1e-4;
 
-function shape(N: number, C: number, H: number, W: number, O: number, KH: number, KW: number, pad: number): ConvShape {
-  return { N, C, H, W, O, KH, KW, pad };
+function shape(N: number, C: number, H: number, W: number, O: number, KH: number, KW: number, pad: number, stride = 1): ConvShape {
+  return { N, C, H, W, O, KH, KW, pad, stride };
 }
 
 const SHAPES: Array<[string, ConvShape]> = [
@@ -40,6 +40,29 @@ const SHAPES: Array<[string, ConvShape]> = [
   ['C=4 O=6, 14×14 (F(4×4) crops)', shape(3, 4, 14, 14, 6, 3, 3, 1)],
   ['C=3 O=2, 5×9 (odd)', shape(2, 3, 5, 9, 2, 3, 3, 1)],
   ['C=5 O=3, 20×3', shape(2, 5, 20, 3, 3, 3, 3, 1)],
+  // Stride 2 (and 3, which the kernels take too): odd and even sizes, so that the last input rows
+  // and columns are used or skipped; overlapping windows (K > S) accumulate in backward-data;
+  // several images per GEMM group; k = 1 with stride 2 goes through im2col.
+  ['s2 C=3 O=5, 3×3 pad 1, 9×7', shape(2, 3, 9, 7, 5, 3, 3, 1, 2)],
+  ['s2 C=4 O=6, 3×3 pad 1, 28×28', shape(2, 4, 28, 28, 6, 3, 3, 1, 2)],
+  ['s2 C=8 O=16, 3×3 pad 0, 14×14', shape(3, 8, 14, 14, 16, 3, 3, 0, 2)],
+  ['s2 C=2 O=3, 5×5 pad 2, 11×10', shape(5, 2, 11, 10, 3, 5, 5, 2, 2)],
+  ['s2 C=3 O=4, 7×7 pad 3, 13×13', shape(2, 3, 13, 13, 4, 7, 7, 3, 2)],
+  ['s2 C=5 O=7, 2×2 pad 0, 8×9', shape(2, 5, 8, 9, 7, 2, 2, 0, 2)],
+  ['s2 C=6 O=5, 1×1 pad 0, 7×8', shape(3, 6, 7, 8, 5, 1, 1, 0, 2)],
+  ['s2 C=3 O=2, 4×4 pad 1, 1×1 image', shape(3, 3, 1, 1, 2, 4, 4, 1, 2)],
+  ['s2 batch 129, 3×3 pad 1, 4×5', shape(129, 2, 4, 5, 3, 3, 3, 1, 2)],
+  ['s2 C=1 O=8, 3×3 pad 1, 28×28', shape(3, 1, 28, 28, 8, 3, 3, 1, 2)],
+  ['s3 C=3 O=4, 3×3 pad 1, 10×11', shape(2, 3, 10, 11, 4, 3, 3, 1, 3)],
+  // 5×5 and 7×7 kernels with padding, stride 1 (im2col).
+  ['C=4 O=6, 5×5 pad 2, 14×14', shape(2, 4, 14, 14, 6, 5, 5, 2)],
+  ['C=3 O=5, 7×7 pad 3, 12×9', shape(2, 3, 12, 9, 5, 7, 7, 3)],
+  ['C=2 O=3, 7×7 pad 1, 9×9', shape(3, 2, 9, 9, 3, 7, 7, 1)],
+  // 1×1, stride 1, pad 0: the direct GEMMs ('1x1'); odd pixel and channel counts.
+  ['1×1 C=7 O=5, 5×5', shape(3, 7, 5, 5, 5, 1, 1, 0)],
+  ['1×1 C=24 O=10, 7×7', shape(4, 24, 7, 7, 10, 1, 1, 0)],
+  ['1×1 C=16 O=32, 14×14', shape(2, 16, 14, 14, 32, 1, 1, 0)],
+  ['1×1 C=1 O=3, 3×1', shape(5, 1, 3, 1, 3, 1, 1, 0)],
 ];
 
 const GEMMS: Array<[number, number, number]> = [
@@ -135,6 +158,7 @@ for (const variant of ['relaxed', 'simd'] as Variant[]) {
       const rng = new Rng(threads * 7 + (variant === 'simd' ? 1 : 0));
       for (const [name, s] of SHAPES) {
         checkConv(e, name, s, rng, 'im2col');
+        if (conv1x1Applies(s)) checkConv(e, name, s, rng, '1x1');
         if (winogradApplies(s, 2)) checkConv(e, name, s, rng, 'winograd2');
         if (winogradApplies(s, 4)) checkConv(e, name, s, rng, 'winograd4');
       }
@@ -152,8 +176,16 @@ for (const variant of ['relaxed', 'simd'] as Variant[]) {
     assert.equal(convAlgoFor(shape(128, 32, 14, 14, 24, 3, 3, 1)), 'winograd4');
     assert.equal(convAlgoFor(shape(128, 32, 6, 6, 24, 3, 3, 1)), 'winograd2'); // 8×8 of F(4×4) tiles for 6×6
     assert.equal(convAlgoFor(shape(128, 32, 7, 7, 24, 3, 3, 1)), 'winograd4'); // odd: F(2×2) does not apply
+    assert.equal(convAlgoFor(shape(128, 32, 14, 14, 24, 3, 3, 1, 2)), 'im2col'); // stride 2: never Winograd
+    assert.equal(convAlgoFor(shape(128, 32, 28, 28, 24, 3, 3, 1, 2)), 'im2col');
+    assert.equal(winogradApplies(shape(1, 8, 8, 8, 16, 3, 3, 1, 2), 4), false);
+    assert.equal(convAlgoFor(shape(128, 24, 7, 7, 10, 1, 1, 0)), '1x1');
+    assert.equal(convAlgoFor(shape(128, 24, 7, 7, 10, 1, 1, 0, 2)), 'im2col'); // 1×1 stride 2
+    assert.equal(convAlgoFor(shape(128, 24, 7, 7, 10, 1, 1, 1)), 'im2col'); // 1×1 with padding
     const e = initEngine({ threads: 1, variant });
     assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 2, 7, 7, 2, 3, 3, 1), 'winograd2'), /winograd2: needs/);
+    assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 8, 8, 8, 8, 3, 3, 1, 2), 'winograd4'), /winograd4: needs/);
+    assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 8, 8, 8, 8, 1, 1, 1), '1x1'), /1x1: needs/);
   });
   test(`gemm, gemm_nt, gemm_tn match the reference with tail sizes (${variant})`, () => {
     const e = initEngine({ threads: 1, variant });

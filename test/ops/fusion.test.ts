@@ -67,7 +67,7 @@ describe('BatchNorm + ReLU applied inside the next layer', () => {
       const run = (fused: boolean, training: boolean) => {
         const bn = bnArgs(C, training, 9);
         const x = Tensor.from(x0, [N, C, H, W], true), w = Tensor.from(w0, [O, C, 3, 3], true), b = Tensor.from(b0, [O], true);
-        assert.equal(bnConvFuses(bn, { N, C, H, W, O, KH: 3, KW: 3, pad: 1 }), true);
+        assert.equal(bnConvFuses(bn, { N, C, H, W, O, KH: 3, KW: 3, pad: 1, stride: 1 }), true);
         const y = fused ? bnReluConv2d(x, bn, w, b, 1)
           : conv2d(batchNorm2d(x, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.options), w, b, 1);
         if (!training) return { y: y.toArray() };

@@ -8,7 +8,7 @@ import { conv2d } from '../../src/ops/conv.js';
 import { linear } from '../../src/ops/linear.js';
 import { logSoftmax, nllLoss } from '../../src/ops/loss.js';
 import { batchNorm2d } from '../../src/ops/norm.js';
-import { dropoutMaxPool2d, flatten, globalAvgPool, maxPool2d } from '../../src/ops/pool.js';
+import { avgPool2d, dropoutMaxPool2d, flatten, globalAvgPool, maxPool2d } from '../../src/ops/pool.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { Rng } from '../../src/util/rng.js';
@@ -24,12 +24,18 @@ const CASES: Case[] = [
   { name: 'conv2d 3x3 pad 1', inputs: [{ shape: [2, 3, 5, 6] }, { shape: [4, 3, 3, 3] }, { shape: [4] }], op: ([x, w, b]) => conv2d(x!, w!, b!, 1) },
   { name: 'conv2d 3x3 pad 0, no bias', inputs: [{ shape: [1, 5, 7, 7] }, { shape: [6, 5, 3, 3] }], op: ([x, w]) => conv2d(x!, w!, null, 0) },
   { name: 'conv2d 1x1 image pad 1', inputs: [{ shape: [3, 2, 1, 1] }, { shape: [3, 2, 3, 3] }, { shape: [3] }], op: ([x, w, b]) => conv2d(x!, w!, b!, 1) },
+  { name: 'conv2d 3x3 pad 1 stride 2', inputs: [{ shape: [2, 3, 7, 6] }, { shape: [4, 3, 3, 3] }, { shape: [4] }], op: ([x, w, b]) => conv2d(x!, w!, b!, 1, 2) },
+  { name: 'conv2d 5x5 pad 2 stride 2, no bias', inputs: [{ shape: [2, 2, 8, 9] }, { shape: [3, 2, 5, 5] }], op: ([x, w]) => conv2d(x!, w!, null, 2, 2) },
+  { name: 'conv2d 1x1', inputs: [{ shape: [2, 5, 3, 4] }, { shape: [3, 5, 1, 1] }, { shape: [3] }], op: ([x, w, b]) => conv2d(x!, w!, b!, 0) },
   { name: 'batchNorm2d training', inputs: [{ shape: [3, 4, 3, 3] }, { shape: [4], kind: 'positive' }, { shape: [4] }], op: bn(true, false), eps: 1e-2 },
   { name: 'batchNorm2d training + ReLU', inputs: [{ shape: [3, 4, 3, 3] }, { shape: [4], kind: 'positive' }, { shape: [4] }], op: bn(true, true), eps: 1e-3 },
   { name: 'batchNorm2d eval', inputs: [{ shape: [2, 3, 2, 2] }, { shape: [3], kind: 'positive' }, { shape: [3] }], op: bn(false, false) },
   { name: 'relu', inputs: [{ shape: [2, 3, 4, 4], kind: 'awayFromZero' }], op: ([x]) => relu(x!) },
   { name: 'dropout (fixed mask)', inputs: [{ shape: [2, 3, 4, 4] }], op: ([x]) => dropout(x!, 0.3, true, new Rng(7)) },
   { name: 'maxPool2d odd size', inputs: [{ shape: [2, 2, 5, 7], kind: 'distinct' }], op: ([x]) => maxPool2d(x!) },
+  { name: 'maxPool2d 3x3 stride 2 (overlapping)', inputs: [{ shape: [2, 2, 7, 8], kind: 'distinct' }], op: ([x]) => maxPool2d(x!, 3, 2) },
+  { name: 'avgPool2d 3x3 stride 2 (overlapping)', inputs: [{ shape: [2, 2, 7, 8] }], op: ([x]) => avgPool2d(x!, 3, 2) },
+  { name: 'avgPool2d 2x2', inputs: [{ shape: [2, 3, 5, 4] }], op: ([x]) => avgPool2d(x!, 2) },
   { name: 'dropout + maxPool2d fused', inputs: [{ shape: [2, 3, 6, 5], kind: 'distinct' }], op: ([x]) => dropoutMaxPool2d(x!, 0.3, true, new Rng(7)) },
   { name: 'globalAvgPool + flatten', inputs: [{ shape: [2, 3, 3, 5] }], op: ([x]) => flatten(globalAvgPool(x!)) },
   { name: 'linear', inputs: [{ shape: [5, 7] }, { shape: [3, 7] }, { shape: [3] }], op: ([x, w, b]) => linear(x!, w!, b!) },

@@ -1,0 +1,129 @@
+// Memory helpers of the im2col convolutions (conv.ts, conv_strided.ts, conv1x1.ts): copies, the
+// zero-bordered image copy, im2col and its adjoint col2im, bias sums. Not re-exported by index.ts,
+// so none of these becomes a wasm export. Plain copies and sums: no arithmetic that rounds
+// differently from the code they were moved out of (conv.ts), so stride-1 results keep their bits.
+
+/** Floats rounded up to a whole cache line, so that every scratch region stays 64-byte aligned. */
+// @ts-ignore: decorator
+@inline export function lines(floats: i32): i32 {
+  return (floats + 15) & ~15;
+}
+
+// @ts-ignore: decorator
+@inline export function zero(dst: usize, n: i32): void {
+  for (let k = 0; k < n; k++) store<f32>(dst + (<usize>k << 2), 0);
+}
+
+/** Copies n floats (unaligned, non-overlapping); a last overlapping vector replaces a scalar tail. */
+// @ts-ignore: decorator
+@inline export function copy(dst: usize, src: usize, n: i32): void {
+  if (n >= 4) {
+    const last = <usize>(n - 4) << 2;
+    for (let k: usize = 0; k < last; k += 16) v128.store(dst + k, v128.load(src + k));
+    v128.store(dst + last, v128.load(src + last));
+  } else {
+    for (let k = 0; k < n; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>k << 2)));
+  }
+}
+
+/** dst[k] = src[k] + bias for n floats (dst == src allowed). */
+export function copyBias(dst: usize, src: usize, n: i32, bias: f32): void {
+  const vb = f32x4.splat(bias);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) v128.store(dst + (<usize>k << 2), f32x4.add(v128.load(src + (<usize>k << 2)), vb));
+  for (; k < n; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>k << 2)) + bias);
+}
+
+/**
+ * x (C,H,W) into xp (C,Hp,Wp), Hp = H + 2·padH, at offset (padH, padW); the caller has zeroed the
+ * border once. A negative pad (backward-data of a conv with pad > KH-1) crops instead.
+ */
+export function padInto(xp: usize, x: usize, C: i32, H: i32, W: i32, padH: i32, padW: i32, Hp: i32, Wp: i32): void {
+  const y0 = max(0, -padH), y1 = min(H, H + padH), x0 = max(0, -padW), x1 = min(W, W + padW);
+  for (let c = 0; c < C; c++) {
+    for (let iy = y0; iy < y1; iy++) {
+      copy(xp + <usize>((c * Hp + iy + padH) * Wp + x0 + padW) * 4, x + <usize>((c * H + iy) * W + x0) * 4, x1 - x0);
+    }
+  }
+}
+
+/** dst[k] = src[S·k] for k < n; for S = 2 by vector pairs whose 8 reads stay within `avail` floats. */
+// @ts-ignore: decorator
+@inline function copyStrided(dst: usize, src: usize, n: i32, S: i32, avail: i32): void {
+  let k = 0;
+  if (S == 2) {
+    for (; k + 4 <= n && 2 * k + 8 <= avail; k += 4) {
+      const s = src + (<usize>(2 * k) << 2);
+      v128.store(dst + (<usize>k << 2), v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6));
+    }
+  }
+  for (; k < n; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>(S * k) << 2)));
+}
+
+/**
+ * One image's im2col from its padded copy xp (C,Hp,Wp) into columns [0, OH·OW) of col (rows
+ * K = C·KH·KW, row stride ld floats): row (c,i,j), column (oy,ox) = xp[c, S·oy+i, S·ox+j].
+ */
+export function im2col(xp: usize, col: usize, ld: i32, C: i32, Hp: i32, Wp: i32, KH: i32, KW: i32, OH: i32, OW: i32, S: i32): void {
+  const ldB = <usize>ld << 2, rowB = <usize>(S * Wp) << 2, outB = <usize>OW << 2;
+  let row = col;
+  for (let c = 0; c < C; c++) {
+    for (let i = 0; i < KH; i++) {
+      for (let j = 0; j < KW; j++) {
+        let src = xp + <usize>((c * Hp + i) * Wp + j) * 4, dst = row;
+        for (let oy = 0; oy < OH; oy++) {
+          if (S == 1) copy(dst, src, OW);
+          else copyStrided(dst, src, OW, S, Wp - j);
+          src += rowB;
+          dst += outB;
+        }
+        row += ldB;
+      }
+    }
+  }
+}
+
+/**
+ * The adjoint of im2col: xp[c, S·oy+i, S·ox+j] += col[(c,i,j), (oy,ox)] over columns [0, OH·OW) of
+ * col (row stride ld floats). Overlapping windows (K > S) add into the same xp element, in the
+ * order of the rows (c,i,j).
+ */
+export function col2im(col: usize, ld: i32, xp: usize, C: i32, Hp: i32, Wp: i32, KH: i32, KW: i32, OH: i32, OW: i32, S: i32): void {
+  const ldB = <usize>ld << 2, rowB = <usize>(S * Wp) << 2, stepB = <usize>S << 2;
+  let row = col;
+  for (let c = 0; c < C; c++) {
+    for (let i = 0; i < KH; i++) {
+      for (let j = 0; j < KW; j++) {
+        let dst = xp + <usize>((c * Hp + i) * Wp + j) * 4, src = row;
+        for (let oy = 0; oy < OH; oy++) {
+          let d = dst;
+          for (let ox = 0; ox < OW; ox++) {
+            store<f32>(d, load<f32>(d) + load<f32>(src));
+            d += stepB;
+            src += 4;
+          }
+          dst += rowB;
+        }
+        row += ldB;
+      }
+    }
+  }
+}
+
+export function rowSum(p: usize, n: i32): f32 {
+  let v = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= n; k += 4) v = f32x4.add(v, v128.load(p + (<usize>k << 2)));
+  let s = f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+  for (; k < n; k++) s += load<f32>(p + (<usize>k << 2));
+  return s;
+}
+
+/** db (O) += Σ dy over images [n0, n1) and the P pixels of each plane of dy (N,O,P). */
+export function biasGrad(dy: usize, db: usize, n0: i32, n1: i32, O: i32, P: i32): void {
+  for (let o = 0; o < O; o++) {
+    let s: f32 = 0;
+    for (let n = n0; n < n1; n++) s += rowSum(dy + <usize>((n * O + o) * P) * 4, P);
+    store<f32>(db + (<usize>o << 2), load<f32>(db + (<usize>o << 2)) + s);
+  }
+}
