@@ -14,7 +14,8 @@ export class ArchChoice {
 
   constructor(private readonly engine: EngineClient, private readonly onError: (msg: string) => void) {
     this.select.replaceChildren(...Object.entries(ZOO).map(([name, z]) => {
-      const o = el('option', '', `${name}: ${z.description}`);
+      const o = el('option', '', name);
+      o.title = z.description;
       o.value = name;
       return o;
     }));

@@ -3,7 +3,7 @@
 // beats a stated accuracy and its download loads in Node, and the page works at phone width, by
 // keyboard, without console errors. Screenshots go to test-output/.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { loadIdxDataset } from '../../src/data/datasets.js';
@@ -11,7 +11,7 @@ import { toMnistDigit } from '../../src/data/digit.js';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
 import { classify } from '../../src/infer/classify.js';
 import { evaluateFile, loadModel } from '../../src/infer/inference.js';
-import { expectClose } from '../helpers.js';
+import { expectClose, ROOT } from '../helpers.js';
 import { drawWithMouse, drawWithTouch, launch, missingBrowser, ONE, screenshotPath, serve, testModel, watchErrors, ZERO, type Served } from './browser.js';
 
 /** In-page training: the default recipe on this subset must beat this test accuracy (Node: ~90%). */
@@ -138,6 +138,28 @@ describe('the web page in Chromium', { skip }, () => {
     await download.saveAs(saved);
     const node = evaluateFile({ model: saved, limitTest: r.total, threads: 1 });
     assert.ok(Math.abs(node.accuracy - r.accuracy) <= 0.5, `Node measures the downloaded model at ${node.accuracy}%, the page said ${r.accuracy}%`);
+    assert.deepEqual(errors, []);
+  });
+
+  it('trains an architecture loaded from a spec file, shows its table, and classifies with it', { timeout: 120_000 }, async () => {
+    const bad = screenshotPath('bad-spec.json');
+    writeFileSync(bad, JSON.stringify({ layers: [{ type: 'conv2d', out_channels: 10, kernel_size: 3 }, { type: 'logsoftmax' }] }));
+    await page.setInputFiles('#train-arch-file', bad);
+    await page.waitForFunction(() => /bad-spec\.json: .*layer 1 \(logsoftmax/.test(document.querySelector('#train-status')?.textContent ?? ''), null, { timeout: 10_000 });
+    await page.setInputFiles('#train-arch-file', `${ROOT}test/fixtures/arch/strided.json`);
+    await page.waitForFunction(() => /strided, 5,330 parameters/.test(document.querySelector('#arch-title')?.textContent ?? ''), null, { timeout: 10_000 });
+    assert.match(await page.textContent('#arch-summary') ?? '', /avgpool1\s+avgpool2d\s+\(16,7,7\)/);
+    await page.selectOption('#train-count', '2000');
+    await page.fill('#train-epochs', '1');
+    const before = await page.evaluate(() => window.__tinyMnist.lastTraining()?.seconds ?? null);
+    await page.click('#train');
+    await page.waitForFunction((b) => { const l = window.__tinyMnist.lastTraining(); return l !== null && l.seconds !== b; }, before, { timeout: 110_000, polling: 250 });
+    await page.waitForFunction(() => /strided/.test(document.querySelector('#model-choice option[value="browser"]')?.textContent ?? ''));
+    assert.match(await page.textContent('#summary') ?? '', /Total: 5,330 parameters/);
+    await drawWithMouse(page, ONE);
+    const r = await page.evaluate(() => window.__tinyMnist.classifyCanvas());
+    assert.equal(r?.probabilities.length, 10);
+    await page.selectOption('#train-arch', 'seed16k');
     assert.deepEqual(errors, []);
   });
 
