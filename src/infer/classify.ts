@@ -8,6 +8,7 @@ import { buildModel } from '../models/index.js';
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
+import { NumericalError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 
 export { argmax } from '../util/argmax.js';
@@ -31,6 +32,7 @@ export function classify(model: Module, digits: Float32Array[]): number[][] {
         for (let i = 0; i < 784; i++) xd[n * 784 + i] = (d[i]! - MNIST_MEAN) / MNIST_STD;
       });
       const logp = model.eval().forward(x).data();
+      if (!logp.every(Number.isFinite)) throw outOfRange(model);
       const K = logp.length / digits.length;
       return digits.map((_, n) => Array.from(logp.subarray(n * K, (n + 1) * K), Math.exp));
     });
@@ -39,3 +41,11 @@ export function classify(model: Module, digits: Float32Array[]): number[][] {
   }
 }
 
+/** A model whose outputs are NaN or ±Infinity (finite but absurd weights, e.g. 3e38): name the largest. */
+function outOfRange(model: Module): NumericalError {
+  let worst = { name: '', value: 0 };
+  for (const [name, t] of model.stateDict()) {
+    for (const v of t.toArray()) if (Math.abs(v) > Math.abs(worst.value)) worst = { name, value: v };
+  }
+  return new NumericalError(`the model's outputs are not finite (NaN or Infinity), so it cannot classify; its largest value is ${worst.value.toPrecision(3)} in tensor "${worst.name}"`);
+}

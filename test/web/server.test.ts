@@ -93,8 +93,8 @@ describe('serve: the page server', () => {
       assert.equal(r.status, status, `${path} → ${r.status}`);
       assert.ok(!r.body.toString('latin1').includes('"name": "tiny-mnist"'), `${path} leaked package.json`);
     }
-    assert.match(await raw(server, 'GET /etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1.1 404/);
-    assert.match(await raw(server, 'GET http://127.0.0.1/../package.json HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1.1 400/);
+    assert.match(await raw(server, 'GET /etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'), /^HTTP\/1.1 404/);
+    assert.match(await raw(server, 'GET http://127.0.0.1/../package.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'), /^HTTP\/1.1 400/);
   });
 
   it('accepts only GET and HEAD (405 with Allow) and no request bodies', async () => {
@@ -105,7 +105,7 @@ describe('serve: the page server', () => {
       assert.equal(r.headers['x-content-type-options'], 'nosniff');
     }
     assert.equal((await request(server, 'GET', '/', Buffer.from('hello'))).status, 413);
-    assert.match(await raw(server, 'GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'), /^HTTP\/1.1 413/);
+    assert.match(await raw(server, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'), /^HTTP\/1.1 413/);
   });
 
   it('a POST with a big body is refused (4xx or the connection closed) and the server keeps serving', async () => {
@@ -121,10 +121,10 @@ describe('serve: the page server', () => {
   it('malformed requests get 400 and do not stop the server', async () => {
     const lines = [
       'NONSENSE\r\n\r\n',
-      'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n',
-      'GET /\0 HTTP/1.1\r\nHost: x\r\n\r\n',
-      `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(40_000)}\r\n\r\n`,
-      'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!',
+      'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n',
+      'GET /\0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'b'.repeat(40_000)}\r\n\r\n`,
+      'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!',
     ];
     for (const line of lines) {
       const status = await raw(server, line);
