@@ -43,6 +43,13 @@ describe('run folders', () => {
     oneLineError(train(['--batch-size', '8192', '--overwrite', '--out', dir]), 2, /--batch-size 8192 needs about/);
     assert.deepEqual(snapshot(dir), before, 'the old run is untouched');
 
+    // --overwrite deletes the old files first: a replacement that dies before its first epoch is
+    // saved (here: a full disk after config.json) leaves only its own config.json.
+    const dies = train(['--epochs', '1', '--seed', '8', '--overwrite', '--out', dir], { env: { TINY_MNIST_TEST_DISK_FREE: '2000' } });
+    assert.equal(dies.code, 2, dies.stderr);
+    assert.deepEqual(readdirSync(dir), ['config.json']);
+    assert.equal(config(dir).seed, 8);
+
     const r = train(['--epochs', '1', '--seed', '7', '--overwrite', '--out', dir]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(config(dir).seed, 7);
