@@ -21,11 +21,13 @@ export interface FlagSpec {
 
 export type FlagValues = Record<string, number | string | boolean | undefined>;
 
-export function parseFlags(cmd: string, argv: readonly string[], specs: readonly FlagSpec[]): { flags: FlagValues; positionals: string[] } {
+/** `given` names the flags that appear on the command line (as opposed to defaults). */
+export function parseFlags(cmd: string, argv: readonly string[], specs: readonly FlagSpec[]): { flags: FlagValues; positionals: string[]; given: Set<string> } {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const flags: FlagValues = {};
   for (const s of specs) flags[s.name] = s.default;
   const positionals: string[] = [];
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith('--') || arg === '--') {
@@ -39,6 +41,7 @@ export function parseFlags(cmd: string, argv: readonly string[], specs: readonly
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const spec = byName.get(name);
     if (!spec) throw new UsageError(`${cmd}: unknown option --${name} (see tiny-mnist ${cmd} --help)`);
+    given.add(name);
     if (spec.type === 'bool') {
       if (eq >= 0) throw new UsageError(`${cmd}: --${name} takes no value`);
       flags[name] = true;
@@ -52,7 +55,7 @@ export function parseFlags(cmd: string, argv: readonly string[], specs: readonly
     }
     flags[name] = convert(cmd, spec, raw);
   }
-  return { flags, positionals };
+  return { flags, positionals, given };
 }
 
 function convert(cmd: string, s: FlagSpec, raw: string): number | string {

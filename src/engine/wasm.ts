@@ -12,6 +12,8 @@ export const ARENA_BASE = 1 << 20;
 const PAGE = 65536;
 const INITIAL_PAGES = 64; // must match scripts/build-wasm.mjs
 const MAX_PAGES = 32768; // 2 GiB
+/** The most wasm memory the engine can have (bytes): every tensor lives in it. */
+export const MAX_MEMORY_BYTES = MAX_PAGES * PAGE;
 
 export class Engine {
   readonly arena: Arena;

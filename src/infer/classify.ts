@@ -3,13 +3,14 @@
 // uses exactly what `predict` uses; inference.ts adds the Node side (reading files).
 import { MNIST_MEAN, MNIST_STD } from '../data/constants.js';
 import { engine } from '../engine/wasm.js';
-import { loadStateDict, specOfModelFile } from '../io/model-file.js';
+import { loadDecoded, specOfModelFile } from '../io/model-file.js';
 import { decodeSafetensors } from '../io/safetensors.js';
 import { buildModel, type ArchSpec } from '../models/index.js';
 import { fuse } from '../nn/fuse.js';
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
+import { NumericalError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 
 export { argmax } from '../util/argmax.js';
@@ -25,11 +26,11 @@ export interface LoadedModel {
  * it) and loads its weights; `name` labels errors. Fused, in evaluation mode.
  */
 export function loadModelBytes(bytes: Uint8Array, name: string, arch?: ArchSpec): LoadedModel {
-  const { tensors, metadata } = decodeSafetensors(bytes, name);
-  const spec = arch ?? specOfModelFile(metadata, name);
+  const decoded = decodeSafetensors(bytes, name);
+  const spec = arch ?? specOfModelFile(decoded.metadata, name);
   const model = fuse(buildModel(spec, { initRng: new Rng(0), dropoutRng: new Rng(0) }));
-  loadStateDict(model, tensors, name);
-  return { model: model.eval(), spec, metadata };
+  loadDecoded(model, decoded, name); // refuses checkpoints and impossible values, then copies
+  return { model: model.eval(), spec, metadata: decoded.metadata };
 }
 
 /** loadModelBytes' model alone. */
@@ -49,6 +50,7 @@ export function classify(model: Module, digits: Float32Array[]): number[][] {
         for (let i = 0; i < 784; i++) xd[n * 784 + i] = (d[i]! - MNIST_MEAN) / MNIST_STD;
       });
       const logp = model.eval().forward(x).data();
+      if (!logp.every(Number.isFinite)) throw outOfRange(model);
       const K = logp.length / digits.length;
       return digits.map((_, n) => Array.from(logp.subarray(n * K, (n + 1) * K), Math.exp));
     });
@@ -57,3 +59,11 @@ export function classify(model: Module, digits: Float32Array[]): number[][] {
   }
 }
 
+/** A model whose outputs are NaN or ±Infinity (finite but absurd weights, e.g. 3e38): name the largest. */
+function outOfRange(model: Module): NumericalError {
+  let worst = { name: '', value: 0 };
+  for (const [name, t] of model.stateDict()) {
+    for (const v of t.toArray()) if (Math.abs(v) > Math.abs(worst.value)) worst = { name, value: v };
+  }
+  return new NumericalError(`the model's outputs are not finite (NaN or Infinity), so it cannot classify; its largest value is ${worst.value.toPrecision(3)} in tensor "${worst.name}"`);
+}

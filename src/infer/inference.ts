@@ -1,13 +1,13 @@
 // Using a saved model from Node: load it from a file, evaluate it on a test set, classify PNG files.
 // The environment-agnostic part (bytes → model, digits → probabilities) is classify.ts.
 import { readFileSync } from 'node:fs';
-import { loadIdxDataset } from '../data/datasets.js';
+import { loadIdxTestSet } from '../data/datasets.js';
 import { toMnistDigit } from '../data/digit.js';
 import { initEngine } from '../engine/node.js';
 import { readPngGrey } from '../io/png.js';
 import type { ArchSpec } from '../models/index.js';
 import type { Module } from '../nn/module.js';
-import { UserError } from '../util/errors.js';
+import { NumericalError, UserError } from '../util/errors.js';
 import { argmax } from '../util/argmax.js';
 import { classify, modelFromBytes } from './classify.js';
 import { evaluate, type EpochStats } from '../train/trainer.js';
@@ -34,25 +34,53 @@ export interface EvalOptions {
   threads?: number;
 }
 
+/** Test loss and accuracy; needs only the t10k-* files. Refuses an empty test set and non-finite outputs. */
 export function evaluateFile(o: EvalOptions): EpochStats {
   initEngine({ threads: o.threads });
   const model = loadModel(o.model, o.arch);
-  const data = loadIdxDataset(o.dataDir, { limitTrain: 1, limitTest: o.limitTest });
-  return evaluate(model, data.test);
+  const test = loadIdxTestSet(o.dataDir, o.limitTest);
+  if (test.count === 0) throw new UserError(`${o.dataDir ?? 'the MNIST data'}: the test set has no images; nothing to evaluate`);
+  const r = evaluate(model, test);
+  if (!Number.isFinite(r.loss)) {
+    throw new NumericalError(`${o.model}: the model's outputs are not finite (test loss ${r.loss}), so its accuracy means nothing; its weights are out of range`);
+  }
+  return r;
 }
 
 export interface Prediction {
   file: string;
-  digit: number;
+  /** null when the image holds no digit (blank) or could not be read (then `error` says why). */
+  digit: number | null;
+  /** Empty when digit is null. */
   probabilities: number[];
+  error?: string;
 }
 
+/** Classifies each file; a file that cannot be read is reported in its result and the rest go on. */
 export function predictFiles(modelFile: string, files: string[], threads?: number, arch?: ArchSpec): Prediction[] {
   initEngine({ threads });
   const model = loadModel(modelFile, arch);
-  const digits = files.map((f) => {
-    const img = readPngGrey(readUserFile(f), f);
-    return toMnistDigit(img.grey, img.width, img.height);
+  const results: Prediction[] = [];
+  const digits: Array<[number, Float32Array]> = [];
+  files.forEach((file, i) => {
+    try {
+      const img = readPngGrey(readUserFile(file), file);
+      const d = toMnistDigit(img.grey, img.width, img.height);
+      results.push({ file, digit: null, probabilities: [] });
+      if (d.some((v) => v > 0)) digits.push([i, d]);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      results.push({ file, digit: null, probabilities: [], error: e.message });
+    }
   });
-  return classify(model, digits).map((p, i) => ({ file: files[i]!, digit: argmax(p), probabilities: p }));
+  if (digits.length === 0) return results;
+  let probs: number[][];
+  try {
+    probs = classify(model, digits.map(([, d]) => d));
+  } catch (e) {
+    if (e instanceof NumericalError) throw new NumericalError(`${modelFile}: ${e.message}`);
+    throw e;
+  }
+  digits.forEach(([i], k) => Object.assign(results[i]!, { digit: argmax(probs[k]!), probabilities: probs[k]! }));
+  return results;
 }

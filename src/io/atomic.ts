@@ -9,9 +9,19 @@ import { dirname } from 'node:path';
 // Directory fsync is unsupported on some platforms (Windows: EISDIR/EPERM) and file systems (EINVAL).
 const IGNORED_DIR_SYNC_ERRORS = new Set(['EISDIR', 'EPERM', 'EINVAL']);
 
+// Test hook: TINY_MNIST_TEST_DISK_FREE=N makes this process's writes here fail with ENOSPC, after
+// writing what still fits, once N bytes in all have been written: a full disk for the CLI tests
+// (a small tmpfs needs root). Unset, nothing changes.
+let diskFree = Number(process.env['TINY_MNIST_TEST_DISK_FREE'] ?? Infinity);
+
 function writeAll(fd: number, bytes: Uint8Array): void {
   let done = 0;
-  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+  const fits = Math.min(bytes.length, diskFree);
+  while (done < fits) done += writeSync(fd, bytes, done, fits - done);
+  diskFree -= fits;
+  if (fits < bytes.length) {
+    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+  }
 }
 
 function fsyncDirectory(dir: string): void {

@@ -6,11 +6,22 @@
 import { parseArchJson, zooSpec, ZOO, type ArchSpec } from '../models/index.js';
 import type { Module } from '../nn/module.js';
 import { FileFormatError } from '../util/errors.js';
-import { decodeSafetensors, encodeSafetensors, type NamedTensor } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type IntTensor, type NamedTensor, type SafetensorsFile } from './safetensors.js';
 
-/** The model's state dict as safetensors; `spec` (when given) goes into the metadata as "arch" (its name) and "spec". */
-export function encodeModel(model: Module, metadata: Record<string, string> = {}, spec?: ArchSpec): Uint8Array {
-  const tensors: Array<[string, NamedTensor]> = model.stateDict().map(([name, t]) => [name, { shape: [...t.shape], data: t.toArray() }]);
+/**
+ * The model's state dict as safetensors; `spec` (when given) goes into the metadata as "arch" (its
+ * name) and "spec". `batchesTracked`: also write PyTorch's I64 `num_batches_tracked` beside each
+ * BatchNorm's running_var, with this value, as torch's state_dict() has them (off by default: run
+ * folders keep the bytes they always had; PyTorch's loader fills a missing counter with 0).
+ */
+export function encodeModel(model: Module, metadata: Record<string, string> = {}, spec?: ArchSpec, opts: { batchesTracked?: bigint } = {}): Uint8Array {
+  const tensors: Array<[string, NamedTensor | IntTensor]> = [];
+  for (const [name, t] of model.stateDict()) {
+    tensors.push([name, { shape: [...t.shape], data: t.toArray() }]);
+    if (opts.batchesTracked !== undefined && name.endsWith('.running_var')) {
+      tensors.push([`${name.slice(0, -'running_var'.length)}num_batches_tracked`, { shape: [], data: BigInt64Array.of(opts.batchesTracked) }]);
+    }
+  }
   return encodeSafetensors(tensors, spec ? { ...metadata, arch: spec.name, spec: JSON.stringify(spec) } : metadata);
 }
 
@@ -31,7 +42,7 @@ export function loadStateDict(model: Module, tensors: Map<string, NamedTensor>, 
   const expected = model.stateDict();
   const known = new Set(expected.map(([n]) => n));
   for (const name of tensors.keys()) {
-    if (!known.has(name)) throw new FileFormatError(file, `unknown tensor "${name}" (not in the model's state dict)`);
+    if (!known.has(name)) throw new FileFormatError(file, `unknown tensor "${name}" (not in the model's state dict)${nameHint(name, known)}`);
   }
   for (const [name, t] of expected) {
     const got = tensors.get(name);
@@ -44,7 +55,43 @@ export function loadStateDict(model: Module, tensors: Map<string, NamedTensor>, 
 }
 
 export function decodeModel(model: Module, bytes: Uint8Array, file: string): Record<string, string> {
-  const { tensors, metadata } = decodeSafetensors(bytes, file);
+  const decoded = decodeSafetensors(bytes, file);
+  loadDecoded(model, decoded, file);
+  return decoded.metadata;
+}
+
+/** decodeModel for a file already decoded (to read its spec first): the checks, then the copy. */
+export function loadDecoded(model: Module, decoded: SafetensorsFile, file: string): void {
+  const { tensors, ints, metadata } = decoded;
+  if (metadata['tiny_mnist_checkpoint'] !== undefined) {
+    throw new FileFormatError(file, 'is a training checkpoint, not a model file; use model.safetensors from the same run folder');
+  }
+  checkModelValues(tensors, ints, file);
   loadStateDict(model, tensors, file);
-  return metadata;
+}
+
+/** Why a tensor name may not match: a DataParallel/DDP prefix, or a checkpoint's "model." one. */
+function nameHint(name: string, known: Set<string>): string {
+  for (const prefix of ['module.', 'model.']) {
+    if (name.startsWith(prefix) && known.has(name.slice(prefix.length))) {
+      return `; the names carry a "${prefix}" prefix${prefix === 'module.' ? ' (saved from DataParallel/DistributedDataParallel)' : ''}: save net.state_dict() without it, e.g. {k.removeprefix("${prefix}"): v for k, v in sd.items()}`;
+    }
+  }
+  return '';
+}
+
+/**
+ * Values no trained model has: a negative BatchNorm running_var (its square root is NaN). Non-finite
+ * values are refused by the decoder. I64 tensors are accepted only as BatchNorm's num_batches_tracked,
+ * which evaluation never reads, and are ignored.
+ */
+export function checkModelValues(tensors: Map<string, NamedTensor>, ints: Map<string, IntTensor>, file: string): void {
+  for (const [name, t] of tensors) {
+    if (!name.endsWith('running_var')) continue;
+    const i = t.data.findIndex((v) => v < 0);
+    if (i >= 0) throw new FileFormatError(file, `tensor "${name}" has a negative variance (${t.data[i]}) at index ${i}`);
+  }
+  for (const name of ints.keys()) {
+    if (!name.endsWith('num_batches_tracked')) throw new FileFormatError(file, `tensor "${name}" has dtype I64, only F32 is supported`);
+  }
 }

@@ -28,6 +28,8 @@ const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }; // by
 
 // ITU-R BT.601 luma, as in PIL's convert('L').
 const WR = 0.299, WG = 0.587, WB = 0.114;
+// Less grey-level spread than this is a blank picture (as in data/digit.ts).
+const MIN_CONTRAST = 0.05;
 
 function invalid(file: string, problem: string): FileFormatError {
   return new FileFormatError(file, `not a valid PNG: ${problem}`);
@@ -89,11 +91,20 @@ function checkChunks(bytes: Uint8Array, file: string): Uint8Array[] {
   throw invalid(file, 'truncated: no IEND chunk');
 }
 
-/** Inflates the image data to check it; non-interlaced images must give exactly the rows they need. */
+// Adam7 passes: first column and row, column and row step.
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+
+/** Bytes of filtered scanlines the image data must inflate to (each row: a filter byte + pixels). */
+export function imageDataBytes(h: PngHeader): number {
+  const channels = CHANNELS[h.colorType] ?? 4;
+  const rows = (w: number, n: number) => (w > 0 && n > 0 ? n * (Math.ceil((w * channels * h.bitDepth) / 8) + 1) : 0);
+  if (!h.interlaced) return rows(h.width, h.height);
+  return ADAM7.reduce((sum, [x0, y0, dx, dy]) => sum + rows(Math.ceil((h.width - x0) / dx), Math.ceil((h.height - y0) / dy)), 0);
+}
+
+/** Inflates the image data to check it gives exactly the scanlines the header needs (Adam7 too). */
 function checkImageData(idat: Uint8Array[], header: PngHeader, file: string): void {
-  const channels = CHANNELS[header.colorType] ?? 4;
-  const rowBytes = Math.ceil((header.width * channels * header.bitDepth) / 8) + 1; // + filter byte
-  const needed = rowBytes * header.height; // interlaced images need somewhat less
+  const needed = imageDataBytes(header);
   let raw: Uint8Array;
   try {
     raw = inflateSync(Buffer.concat(idat), { maxOutputLength: needed + 1 });
@@ -103,12 +114,15 @@ function checkImageData(idat: Uint8Array[], header: PngHeader, file: string): vo
     }
     throw invalid(file, `corrupt image data: ${(e as Error).message}`);
   }
-  if (!header.interlaced && raw.length !== needed) {
-    throw invalid(file, `image data inflates to ${raw.length} bytes, expected ${needed} for ${header.width}x${header.height}`);
+  if (raw.length !== needed) {
+    throw invalid(file, `image data inflates to ${raw.length} bytes, expected ${needed} for ${header.width}x${header.height}${header.interlaced ? ' interlaced' : ''}`);
   }
 }
 
-/** Decodes a PNG (any colour type / depth) to grey; alpha is composited over white. */
+/**
+ * Decodes a PNG (any colour type / depth, interlaced or not) to grey; alpha is composited over
+ * white, unless only the alpha channel has contrast: then it is the ink.
+ */
 export function readPngGrey(bytes: Uint8Array, file: string, maxPixels = 4096 * 4096): GreyImage {
   const header = pngHeader(bytes, file);
   const { width, height } = header;
@@ -132,10 +146,18 @@ export function readPngGrey(bytes: Uint8Array, file: string, maxPixels = 4096 * 
     throw invalid(file, `decoded ${png.width}x${png.height}, header says ${width}x${height}`);
   }
   const grey = new Float32Array(width * height);
+  let lo = 1, hi = 0, alphaLo = 1, alphaHi = 0;
   for (let p = 0, i = 0; p < grey.length; p++, i += 4) {
     const luma = (WR * rgba[i]! + WG * rgba[i + 1]! + WB * rgba[i + 2]!) / 255;
     const alpha = rgba[i + 3]! / 255;
-    grey[p] = Math.min(1, alpha * luma + (1 - alpha));
+    const v = Math.min(1, alpha * luma + (1 - alpha));
+    grey[p] = v;
+    lo = Math.min(lo, v), hi = Math.max(hi, v), alphaLo = Math.min(alphaLo, alpha), alphaHi = Math.max(alphaHi, alpha);
+  }
+  // White ink on a transparent background composites to white on white: when the colours carry
+  // no contrast but the alpha does, the alpha is the drawing (opaque = ink, drawn dark on white).
+  if (hi - lo < MIN_CONTRAST && alphaHi - alphaLo >= MIN_CONTRAST) {
+    for (let p = 0; p < grey.length; p++) grey[p] = 1 - rgba[4 * p + 3]! / 255;
   }
   return { grey, width, height };
 }

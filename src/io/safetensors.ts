@@ -1,7 +1,8 @@
 // safetensors for float32 tensors: an 8-byte little-endian header length, a JSON header
 // {name: {dtype, shape, data_offsets}, __metadata__?}, then raw little-endian data.
-// Environment-agnostic (bytes in, bytes out); only F32 is read or written. It does not map
-// names to modules (io/checkpoint.ts does).
+// Environment-agnostic (bytes in, bytes out); F32 tensors, plus I64 ones (PyTorch's BatchNorm
+// num_batches_tracked counters) kept apart in `ints`. It does not map names to modules
+// (io/model-file.ts and train/checkpoint.ts do).
 
 import { FileFormatError } from '../util/errors.js';
 
@@ -10,10 +11,20 @@ export interface NamedTensor {
   data: Float32Array;
 }
 
+/** An I64 tensor (e.g. BatchNorm's num_batches_tracked, shape []). */
+export interface IntTensor {
+  shape: number[];
+  data: BigInt64Array;
+}
+
 export interface SafetensorsFile {
   tensors: Map<string, NamedTensor>;
+  /** The I64 tensors, apart so that no caller takes them for weights by mistake. */
+  ints: Map<string, IntTensor>;
   metadata: Record<string, string>;
 }
+
+const BYTES: Record<string, number> = { F32: 4, I64: 8 };
 
 const METADATA = '__metadata__';
 
@@ -27,7 +38,7 @@ function numel(shape: readonly number[]): number {
 
 /** Encodes tensors in the given order; the header is space-padded so data starts 8-aligned. */
 export function encodeSafetensors(
-  tensors: Array<[string, NamedTensor]> | Map<string, NamedTensor>,
+  tensors: Array<[string, NamedTensor | IntTensor]> | Map<string, NamedTensor | IntTensor>,
   metadata?: Record<string, string>,
 ): Uint8Array {
   const entries = [...tensors];
@@ -41,8 +52,9 @@ export function encodeSafetensors(
     if (!isShape(t.shape) || numel(t.shape) !== t.data.length) {
       throw new Error(`encodeSafetensors: tensor "${name}" has shape [${t.shape}] but ${t.data.length} values`);
     }
-    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + 4 * t.data.length] };
-    offset += 4 * t.data.length;
+    const bytes = t.data instanceof BigInt64Array ? 8 : 4;
+    header[name] = { dtype: bytes === 8 ? 'I64' : 'F32', shape: t.shape, data_offsets: [offset, offset + bytes * t.data.length] };
+    offset += bytes * t.data.length;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
   const padded = Math.ceil(json.length / 8) * 8;
@@ -53,13 +65,15 @@ export function encodeSafetensors(
   out.fill(0x20, 8 + json.length, 8 + padded);
   let at = 8 + padded;
   for (const [, t] of entries) {
-    for (let i = 0; i < t.data.length; i++, at += 4) view.setFloat32(at, t.data[i]!, true);
+    if (t.data instanceof BigInt64Array) for (let i = 0; i < t.data.length; i++, at += 8) view.setBigInt64(at, t.data[i]!, true);
+    else for (let i = 0; i < t.data.length; i++, at += 4) view.setFloat32(at, t.data[i]!, true);
   }
   return out;
 }
 
 interface Entry {
   name: string;
+  dtype: 'F32' | 'I64';
   shape: number[];
   begin: number;
   end: number;
@@ -105,8 +119,9 @@ function readHeader(bytes: Uint8Array, file: string): { entries: Entry[]; metada
       continue;
     }
     const t = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-    if (t['dtype'] !== 'F32') {
-      throw new FileFormatError(file, `tensor "${name}" has dtype ${JSON.stringify(t['dtype'])}, only F32 is supported`);
+    const dtype = t['dtype'];
+    if (dtype !== 'F32' && dtype !== 'I64') {
+      throw new FileFormatError(file, `tensor "${name}" has dtype ${JSON.stringify(dtype)}, only F32 is supported (and I64 counters such as num_batches_tracked)`);
     }
     const shape = t['shape'];
     if (!isShape(shape)) {
@@ -116,7 +131,7 @@ function readHeader(bytes: Uint8Array, file: string): { entries: Entry[]; metada
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
       throw new FileFormatError(file, `tensor "${name}" has data_offsets ${JSON.stringify(offsets)}, expected [begin, end]`);
     }
-    entries.push({ name, shape, begin: offsets[0] as number, end: offsets[1] as number });
+    entries.push({ name, dtype, shape, begin: offsets[0] as number, end: offsets[1] as number });
   }
   return { entries, metadata, dataStart: 8 + headerLen };
 }
@@ -127,11 +142,11 @@ function checkLayout(entries: Entry[], dataLen: number, file: string): Entry[] {
     if (e.begin > e.end || e.end > dataLen) {
       throw new FileFormatError(file, `tensor "${e.name}" has data_offsets [${e.begin}, ${e.end}] outside the data section of ${dataLen} bytes`);
     }
-    const bytes = 4 * numel(e.shape);
+    const bytes = BYTES[e.dtype]! * numel(e.shape);
     if (e.end - e.begin !== bytes) {
       throw new FileFormatError(
         file,
-        `tensor "${e.name}" has shape [${e.shape}] = ${bytes} bytes of F32 but data_offsets [${e.begin}, ${e.end}] span ${e.end - e.begin}`,
+        `tensor "${e.name}" has shape [${e.shape}] = ${bytes} bytes of ${e.dtype} but data_offsets [${e.begin}, ${e.end}] span ${e.end - e.begin}`,
       );
     }
   }
@@ -161,7 +176,14 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsF
   // DataView copies into fresh Float32Arrays: the data start need not be 4-aligned.
   const view = new DataView(bytes.buffer, bytes.byteOffset + dataStart, bytes.length - dataStart);
   const tensors = new Map<string, NamedTensor>();
+  const ints = new Map<string, IntTensor>();
   for (const e of inFileOrder) {
+    if (e.dtype === 'I64') {
+      const data = new BigInt64Array((e.end - e.begin) / 8);
+      for (let i = 0; i < data.length; i++) data[i] = view.getBigInt64(e.begin + 8 * i, true);
+      ints.set(e.name, { shape: [...e.shape], data });
+      continue;
+    }
     const data = new Float32Array((e.end - e.begin) / 4);
     for (let i = 0; i < data.length; i++) {
       const v = view.getFloat32(e.begin + 4 * i, true);
@@ -172,5 +194,5 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsF
     }
     tensors.set(e.name, { shape: [...e.shape], data });
   }
-  return { tensors, metadata };
+  return { tensors, ints, metadata };
 }

@@ -48,7 +48,8 @@ export class OneCycle implements Schedule {
     for (let i = 0; i < this.phases.length; i++) {
       const ph = this.phases[i]!;
       if (step <= ph.end || i === this.phases.length - 1) {
-        const pct = (step - start) / (ph.end - start);
+        // Past the last step (a resumed run extended with --epochs) the schedule stays at its end.
+        const pct = Math.min((step - start) / (ph.end - start), 1);
         const lr = cosAnneal(ph.lr[0], ph.lr[1], pct);
         return this.cycleMomentum ? { lr, momentum: cosAnneal(ph.mom[0], ph.mom[1], pct) } : { lr };
       }

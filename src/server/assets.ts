@@ -16,6 +16,8 @@ export interface Asset {
 export interface AssetOptions {
   /** The bundled page (default: dist/web, written by scripts/build-web.mjs). */
   webDir?: string;
+  /** Also serve the page's *.map files (they hold the TypeScript sources). */
+  sourceMaps?: boolean;
   /** model.safetensors served as /model.safetensors; skipped when the file is missing. */
   model?: string;
   /** A run directory: its curves.svg and metrics.csv are served under /results/ when present. */
@@ -66,14 +68,14 @@ export function encodeIdx(dims: readonly number[], data: Uint8Array): Uint8Array
   return out;
 }
 
-function readWebDir(dir: string, table: Map<string, Asset>): void {
+function readWebDir(dir: string, table: Map<string, Asset>, sourceMaps: boolean): void {
   if (!existsSync(path.join(dir, 'index.html'))) {
     throw new UserError(`${dir}: no index.html; build the page first (npm run build:web)`);
   }
   for (const name of readdirSync(dir).sort()) {
     const file = path.join(dir, name);
     const type = contentType(name);
-    if (type === undefined || !statSync(file).isFile()) continue;
+    if (type === undefined || (name.endsWith('.map') && !sourceMaps) || !statSync(file).isFile()) continue;
     table.set(`/${name}`, { body: readFileSync(file), type });
   }
   table.set('/', table.get('/index.html')!);
@@ -88,7 +90,7 @@ function addIfPresent(table: Map<string, Asset>, route: string, file: string | u
 /** Builds the route table. Throws UserError when the page is not built or the data is unreadable. */
 export function buildAssets(o: AssetOptions): { table: Map<string, Asset>; info: SiteInfo } {
   const table = new Map<string, Asset>();
-  readWebDir(o.webDir ?? defaultWebDir(), table);
+  readWebDir(o.webDir ?? defaultWebDir(), table, o.sourceMaps === true);
   const hasModel = addIfPresent(table, '/model.safetensors', o.model);
   const curves = addIfPresent(table, '/results/curves.svg', o.resultsDir && path.join(o.resultsDir, 'curves.svg'));
   const metrics = addIfPresent(table, '/results/metrics.csv', o.resultsDir && path.join(o.resultsDir, 'metrics.csv'));

@@ -1,9 +1,10 @@
 // The page's HTTP server (node:http): GET and HEAD of a fixed route table (assets.ts), nothing else.
 // Every answer carries the headers that make the page cross-origin isolated (shared wasm memory
-// needs it) and locked down (CSP, nosniff). Bad requests get a 4xx and never stop the server.
+// needs it) and locked down (CSP, nosniff); a Host header other than localhost or an IP address
+// gets 403 (DNS rebinding). Bad requests get a 4xx and never stop the server.
 // It does not print or read flags (cli/serve.ts does).
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { buildAssets, type Asset, type AssetOptions, type SiteInfo } from './assets.js';
 
 export interface ServeOptions extends AssetOptions {
@@ -62,9 +63,26 @@ function fail(res: http.ServerResponse, status: number, message: string, head: b
   send(res, status, { body: new TextEncoder().encode(`${status} ${message}\n`), type: 'text/plain; charset=utf-8' }, head, extra);
 }
 
-function handle(table: Map<string, Asset>, req: http.IncomingMessage, res: http.ServerResponse): void {
+/**
+ * DNS rebinding: a page on evil.example whose name later resolves to 127.0.0.1 reaches this server
+ * with "Host: evil.example". Only names that cannot be rebound are served: localhost, IP literals
+ * (127.0.0.1, [::1], a LAN address when bound to 0.0.0.0) and the host we were told to bind, each
+ * with our port (or none).
+ */
+export function allowedHost(hostHeader: string | undefined, boundHost: string, port: number): boolean {
+  if (hostHeader === undefined) return false;
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:\[\]]+)(?::(\d{1,5}))?$/.exec(hostHeader.trim());
+  if (!m) return false;
+  if (m[2] !== undefined && Number(m[2]) !== port) return false;
+  const name = m[1]!.toLowerCase().replace(/\.$/, '');
+  const bare = name.startsWith('[') ? name.slice(1, -1) : name;
+  return name === 'localhost' || isIP(bare) !== 0 || bare === boundHost.toLowerCase().replace(/^\[|\]$/g, '');
+}
+
+function handle(table: Map<string, Asset>, req: http.IncomingMessage, res: http.ServerResponse, host: string, port: number): void {
   const method = req.method ?? '';
   const head = method === 'HEAD';
+  if (!allowedHost(req.headers.host, host, port)) return fail(res, 403, 'forbidden host (use http://localhost or http://127.0.0.1)', head, { Connection: 'close' });
   // A body we will not read: answer, then close the connection rather than drain it.
   const close = { Connection: 'close' };
   if (method !== 'GET' && !head) return fail(res, 405, 'method not allowed (GET and HEAD only)', false, { Allow: 'GET, HEAD', ...close });
@@ -80,9 +98,10 @@ function handle(table: Map<string, Asset>, req: http.IncomingMessage, res: http.
 /** Builds the route table, then listens; resolves with the URL once the port is bound. */
 export async function startServer(o: ServeOptions): Promise<RunningServer> {
   const { table, info } = buildAssets(o);
+  let port = 0;
   const server = http.createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => {
     try {
-      handle(table, req, res);
+      handle(table, req, res, o.host, port);
     } catch {
       if (!res.headersSent) fail(res, 500, 'internal error', false, { Connection: 'close' });
       else res.destroy();
@@ -101,7 +120,7 @@ export async function startServer(o: ServeOptions): Promise<RunningServer> {
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
   return {
     url: `http://${host}:${port}/`,

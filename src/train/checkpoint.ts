@@ -15,6 +15,8 @@ export interface CheckpointMeta {
   seed: number;
   recipe: Recipe;
   records: EpochRecord[];
+  /** The run this checkpoint belongs to; config.json records the same id (absent in older runs). */
+  runId?: string;
   extra?: Record<string, unknown>;
 }
 
@@ -40,11 +42,20 @@ export function loadCheckpoint(path: string, t: Trainer): CheckpointMeta {
   const { tensors, metadata } = decodeSafetensors(readFileSync(path), path);
   const raw = metadata.tiny_mnist_checkpoint;
   if (!raw) throw new FileFormatError(path, 'not a tiny-mnist checkpoint (no tiny_mnist_checkpoint metadata)');
-  const state = JSON.parse(raw) as CheckpointMeta & {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (e) {
+    throw new FileFormatError(path, `checkpoint metadata is not valid JSON: ${(e as Error).message}`);
+  }
+  const state = parsed as CheckpointMeta & {
     step: number;
     optimizer: { kind: string; step: number; lr: number; momentum: number };
     rngs: { data: number[]; augment: number[]; dropout: number[] };
   };
+  if (typeof state !== 'object' || state === null || !Number.isSafeInteger(state.epoch) || !Array.isArray(state.records) || !state.rngs || !state.optimizer) {
+    throw new FileFormatError(path, 'checkpoint metadata lacks the epoch, records, optimiser or RNG state');
+  }
   const model = new Map<string, NamedTensor>();
   const slots: Record<string, Float32Array[]> = {};
   for (const [name, x] of tensors) {
@@ -60,7 +71,7 @@ export function loadCheckpoint(path: string, t: Trainer): CheckpointMeta {
   t.rngs.data.setState(nullToNaN(state.rngs.data));
   t.rngs.augment.setState(nullToNaN(state.rngs.augment));
   t.rngs.dropout.setState(nullToNaN(state.rngs.dropout));
-  return { epoch: state.epoch, seed: state.seed, recipe: state.recipe, records: state.records, extra: state.extra };
+  return { epoch: state.epoch, seed: state.seed, recipe: state.recipe, records: state.records, runId: state.runId, extra: state.extra };
 }
 
 // JSON turns NaN (no spare normal in the RNG) into null.

@@ -115,6 +115,18 @@ function argmaxCorrect(logp: Float32Array, labels: ArrayLike<number>, K: number)
 
 /** One pass over the (shuffled, augmented) training set. */
 export function trainEpoch(t: Trainer, data: Split, onProgress?: Progress): EpochStats {
+  const steps = trainEpochSteps(t, data, onProgress);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * trainEpoch as a generator that pauses after each batch (its memory released), so a caller can
+ * yield to the event loop there, e.g. to notice Ctrl-C (train/run.ts). Same steps, same numbers.
+ */
+export function* trainEpochSteps(t: Trainer, data: Split, onProgress?: Progress): Generator<void, EpochStats> {
   const e = engine();
   const { model, optimizer, schedule, recipe: r } = t;
   model.train();
@@ -165,6 +177,7 @@ export function trainEpoch(t: Trainer, data: Split, onProgress?: Progress): Epoc
     seen += B;
     e.arena.release(mark);
     onProgress?.(seen, data.count, (seen * 1000) / (performance.now() - t0), { loss: lossSum / seen, accuracy: (100 * correct) / seen });
+    yield;
   }
   return { loss: lossSum / seen, accuracy: (100 * correct) / seen, correct, total: seen };
 }

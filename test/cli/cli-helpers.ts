@@ -8,9 +8,9 @@ export interface CliResult {
   stderr: string;
 }
 
-export function cli(args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): CliResult {
+export function cli(args: string[], opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): CliResult {
   const r = spawnSync(process.execPath, [`${ROOT}bin/tiny-mnist.js`, ...args], {
-    cwd: opts.cwd ?? ROOT, encoding: 'utf8', timeout: opts.timeoutMs ?? 600_000, env: { ...process.env, TINY_MNIST_THREADS: '2' },
+    cwd: opts.cwd ?? ROOT, encoding: 'utf8', timeout: opts.timeoutMs ?? 600_000, env: { ...process.env, TINY_MNIST_THREADS: '2', ...opts.env },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -14,9 +14,9 @@ export const SUBSET = { limitTrain: 10_000, limitTest: 1_000, epochs: 3, minAccu
 
 describe('training on a subset', () => {
   after(closeEngine);
-  it(`default recipe, ${SUBSET.limitTrain} images, ${SUBSET.epochs} epochs → ≥ ${SUBSET.minAccuracy}% on ${SUBSET.limitTest} test images`, (t) => {
+  it(`default recipe, ${SUBSET.limitTrain} images, ${SUBSET.epochs} epochs → ≥ ${SUBSET.minAccuracy}% on ${SUBSET.limitTest} test images`, async (t) => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'tiny-mnist-e2e-'));
-    const { records } = runTraining({
+    const { records } = await runTraining({
       recipe: { ...DEFAULT_RECIPE, epochs: SUBSET.epochs }, seed: 1, threads: 2,
       limitTrain: SUBSET.limitTrain, limitTest: SUBSET.limitTest, out,
     });

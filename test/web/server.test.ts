@@ -3,8 +3,12 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import nodePath from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { routePath, startServer, type RunningServer } from '../../src/server/server.js';
+import { allowedHost, routePath, startServer, type RunningServer } from '../../src/server/server.js';
+import { cli } from '../cli/cli-helpers.js';
 
 interface Answer {
   status: number;
@@ -93,8 +97,8 @@ describe('serve: the page server', () => {
       assert.equal(r.status, status, `${path} → ${r.status}`);
       assert.ok(!r.body.toString('latin1').includes('"name": "tiny-mnist"'), `${path} leaked package.json`);
     }
-    assert.match(await raw(server, 'GET /etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1.1 404/);
-    assert.match(await raw(server, 'GET http://127.0.0.1/../package.json HTTP/1.1\r\nHost: x\r\n\r\n'), /^HTTP\/1.1 400/);
+    assert.match(await raw(server, 'GET /etc/passwd HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'), /^HTTP\/1.1 404/);
+    assert.match(await raw(server, 'GET http://127.0.0.1/../package.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'), /^HTTP\/1.1 400/);
   });
 
   it('accepts only GET and HEAD (405 with Allow) and no request bodies', async () => {
@@ -105,7 +109,7 @@ describe('serve: the page server', () => {
       assert.equal(r.headers['x-content-type-options'], 'nosniff');
     }
     assert.equal((await request(server, 'GET', '/', Buffer.from('hello'))).status, 413);
-    assert.match(await raw(server, 'GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'), /^HTTP\/1.1 413/);
+    assert.match(await raw(server, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'), /^HTTP\/1.1 413/);
   });
 
   it('a POST with a big body is refused (4xx or the connection closed) and the server keeps serving', async () => {
@@ -121,10 +125,10 @@ describe('serve: the page server', () => {
   it('malformed requests get 400 and do not stop the server', async () => {
     const lines = [
       'NONSENSE\r\n\r\n',
-      'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n',
-      'GET /\0 HTTP/1.1\r\nHost: x\r\n\r\n',
-      `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(40_000)}\r\n\r\n`,
-      'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!',
+      'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n',
+      'GET /\0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'b'.repeat(40_000)}\r\n\r\n`,
+      'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!',
     ];
     for (const line of lines) {
       const status = await raw(server, line);
@@ -133,9 +137,58 @@ describe('serve: the page server', () => {
     assert.equal((await request(server, 'GET', '/')).status, 200);
   });
 
+  it('a Host header other than localhost, an IP address or the bound host gets 403 (DNS rebinding)', async () => {
+    const p = server.port;
+    const CASES: Array<[string, number]> = [
+      [`127.0.0.1:${p}`, 200], [`localhost:${p}`, 200], [`LOCALHOST:${p}`, 200], [`[::1]:${p}`, 200], ['127.0.0.1', 200],
+      [`192.168.1.20:${p}`, 200], [`evil.example:${p}`, 403], ['evil.example', 403], [`127.0.0.1.evil.example:${p}`, 403],
+      [`localhost.evil.example:${p}`, 403], [`127.0.0.1:${p + 1}`, 403], [`127.0.0.1:${p}:${p}`, 403], ['', 403], [`localhost:${p}@evil`, 403],
+    ];
+    for (const [host, status] of CASES) {
+      const line = await raw(server, `GET / HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+      assert.match(line, new RegExp(`^HTTP/1.1 (${status}|400) `), `Host: ${JSON.stringify(host)} → ${line}`);
+      if (status === 200) assert.match(line, / 200 /, `Host: ${host}`);
+    }
+    assert.match(await raw(server, 'GET / HTTP/1.0\r\n\r\n'), /^HTTP\/1.1 403/, 'no Host header at all');
+    assert.equal(allowedHost('my-box.lan:8080', 'my-box.lan', 8080), true, 'the bound host name');
+    assert.equal(allowedHost('other-box.lan:8080', 'my-box.lan', 8080), false);
+  });
+
+  it('source maps are not served unless asked for', async () => {
+    assert.equal((await request(server, 'GET', '/app.js.map')).status, 404);
+    const withMaps = await startServer({ port: 0, host: '127.0.0.1', trainImages: 10, testImages: 10, sourceMaps: true });
+    try {
+      assert.equal((await request(withMaps, 'GET', '/app.js.map')).status, 200);
+    } finally {
+      await withMaps.close();
+    }
+  });
+
   it('routePath keeps only plain absolute paths', () => {
     assert.equal(routePath('/app.js?v=1#x'), '/app.js');
     assert.equal(routePath('/data/t10k-labels-idx1-ubyte'), '/data/t10k-labels-idx1-ubyte');
     for (const bad of ['', 'app.js', '//x', '/a/../b', '/%2e', '/a\\b', '/a b', 'http://h/x', '*']) assert.equal(routePath(bad), null, bad);
   });
+});
+
+describe('serve --model is checked at start', () => {
+  const tmp = mkdtempSync(nodePath.join(os.tmpdir(), 'tiny-mnist-serve-'));
+  const f16 = nodePath.join(tmp, 'f16.safetensors');
+  const header = Buffer.from(JSON.stringify({ w: { dtype: 'F16', shape: [1], data_offsets: [0, 2] } }));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(header.length));
+  writeFileSync(f16, Buffer.concat([len, header, Buffer.alloc(2)]));
+  const CASES: Array<[string, RegExp]> = [
+    [nodePath.join(tmp, 'missing.safetensors'), /^tiny-mnist serve: .*missing\.safetensors: no such file$/],
+    [f16, /^tiny-mnist serve: .*f16\.safetensors: tensor "w" has dtype "F16", only F32 is supported/],
+  ];
+  for (const [model, pattern] of CASES) {
+    it(nodePath.basename(model), () => {
+      const r = cli(['serve', '--port', '0', '--model', model], { timeoutMs: 60_000 });
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr.trim(), pattern);
+      assert.doesNotMatch(r.stdout, /serving on/);
+    });
+  }
 });
