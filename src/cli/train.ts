@@ -67,7 +67,7 @@ const RESUMABLE = new Set(['resume', 'epochs', 'threads', 'json']);
 const ABOUT = `Trains a network and writes model.safetensors, config.json, metrics.csv, curves.svg and a checkpoint to the run folder after every epoch.
 
 Run folders: --out DIR refuses a folder that holds a run unless --overwrite (which first deletes that run's files); a lock (run.lock) keeps a second process out. Without --out a new folder runs/<date_time-ms> is made; --dry-run without --out writes nothing.
-Resume: --resume DIR continues the run from its last finished epoch with the settings in DIR/config.json; only --epochs, --threads and --json may be given. --epochs N extends a run (also a finished one) to N epochs in all: the learning-rate schedule keeps its original length, so OneCycle's extra epochs run at its final learning rate (lr / div-factor / final-div-factor), Step and Constant simply continue.
+Resume: --resume DIR continues the run from its last finished epoch with the settings in DIR/config.json; only --epochs, --threads and --json may be given. --epochs N extends a run (also a finished one) to N epochs in all: the learning-rate schedule keeps its original length, so OneCycle's extra epochs run at its final learning rate (lr / 25 / 10^4), Step and Constant simply continue.
 Ctrl-C stops after the current batch (exit 130) and a full disk stops the run (exit 2), each with every finished epoch saved and the line "resume with: tiny-mnist train --resume DIR".`;
 
 function shellWord(s: string): string {

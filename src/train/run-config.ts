@@ -1,6 +1,6 @@
 // config.json of a run folder: what --resume needs to continue the same run (run id, recipe, seed,
 // data, target epochs), read strictly: a missing or damaged file is one line naming it, never a crash.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArchSpec, zooSpec, type ArchSpec } from '../models/index.js';
 import { UserError } from '../util/errors.js';
@@ -26,6 +26,7 @@ export function readRunConfig(dir: string): RunConfig & { raw: Record<string, un
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !existsSync(dir)) throw new UserError(`${dir}: no such folder, so no run to resume`);
     if (code === 'ENOENT') throw new UserError(`${dir}: no config.json, so not a tiny-mnist run folder to resume`);
     throw new UserError(`${file}: cannot read (${code ?? (e as Error).message})`);
   }

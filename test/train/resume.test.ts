@@ -62,9 +62,9 @@ describe('interrupted training', () => {
     assert.ok(existsSync(path.join(out, 'config.json')));
   });
 
-  it('--resume of a directory without a checkpoint is a usage error', () => {
+  it('--resume of a folder that does not exist is a usage error', () => {
     const r = cli(['train', '--resume', path.join(tmp, 'nothing-here')]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /no checkpoint to resume from/);
+    assert.match(r.stderr, /nothing-here: no such folder, so no run to resume/);
   });
 });
