@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./bench.js')).benchCommand,
   export: async () => (await import('./export.js')).exportCommand,
   serve: async () => (await import('./serve.js')).serveCommand,
+  plot: async () => (await import('./plot.js')).plotCommand,
 };
 
 export const SUMMARIES: Record<string, string> = {
@@ -27,6 +28,7 @@ export const SUMMARIES: Record<string, string> = {
   bench: 'measure training and evaluation speed',
   export: 'write a model as an ONNX file',
   serve: 'serve the web page: draw digits, train in the browser',
+  plot: 'redraw curves.svg of a run folder from its metrics.csv',
 };
 
 function usage(): string {

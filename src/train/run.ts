@@ -11,7 +11,7 @@ import { encodeModel } from '../io/model-file.js';
 import { UserError } from '../util/errors.js';
 import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { metricsCsv, type EpochRecord } from './metrics.js';
-import { curvesSvg } from './plot.js';
+import { runCurvesSvg } from './replot.js';
 import type { Recipe } from './recipe.js';
 import { evaluateEpoch } from './precise-bn.js';
 import { makeTrainer, trainEpoch, type Progress, type Trainer } from './trainer.js';
@@ -94,7 +94,7 @@ function writeRunFiles(dir: string, t: Trainer, recipe: Recipe, seed: number, re
     arch: recipe.arch, epoch: String(last.epoch), test_accuracy: last.testAcc.toFixed(2),
   }));
   writeFileAtomic(path.join(dir, 'metrics.csv'), metricsCsv(records));
-  writeFileAtomic(path.join(dir, 'curves.svg'), curvesSvg(records, `${recipe.arch}, seed ${seed}: final test accuracy ${last.testAcc.toFixed(2)}%`));
+  writeFileAtomic(path.join(dir, 'curves.svg'), runCurvesSvg(records, recipe, seed, t.stepsPerEpoch));
   saveCheckpoint(path.join(dir, CHECKPOINT_FILE), t, { epoch: last.epoch, seed, recipe, records });
 }
 
