@@ -15,6 +15,8 @@ const SPECS: FlagSpec[] = [
   { name: 'lr', type: 'number', default: R.lr, min: 0, minExclusive: true, help: 'peak learning rate (OneCycle max_lr)' },
   { name: 'optimizer', type: 'string', default: R.optimizer, choices: ['sgd', 'adam', 'adamw'], help: 'optimiser' },
   { name: 'schedule', type: 'string', default: R.schedule, choices: ['onecycle', 'step', 'constant'], help: 'learning-rate schedule' },
+  { name: 'step-size', type: 'int', default: R.stepSize, min: 1, help: '--schedule step: multiply the learning rate by --gamma every N epochs' },
+  { name: 'gamma', type: 'number', default: R.gamma, min: 0, minExclusive: true, max: 1, help: '--schedule step: the factor applied every --step-size epochs' },
   { name: 'momentum', type: 'number', default: R.momentum, min: 0, max: 0.999, help: 'SGD momentum (OneCycle cycles it 0.95→0.85→0.95)' },
   { name: 'nesterov', type: 'bool', help: `Nesterov momentum (SGD; default ${R.nesterov ? 'on' : 'off'})` },
   { name: 'no-nesterov', type: 'bool', help: 'plain momentum (SGD)' },
@@ -45,6 +47,8 @@ function recipeFrom(f: Record<string, unknown>): Recipe {
     lr: f.lr as number,
     optimizer: f.optimizer as Recipe['optimizer'],
     schedule: f.schedule as Recipe['schedule'],
+    stepSize: f['step-size'] as number,
+    gamma: f.gamma as number,
     momentum: f.momentum as number,
     nesterov: f.nesterov === true ? true : f['no-nesterov'] === true ? false : DEFAULT_RECIPE.nesterov,
     weightDecay: f['weight-decay'] as number,
@@ -82,7 +86,7 @@ export const trainCommand: Command = {
       onStart: ({ dataset, trainer, startEpoch, outDir }) => {
         if (json) return;
         const params = trainer.model.parameters().reduce((s, p) => s + p.size, 0);
-        console.log(`tiny-mnist: ${trainer.recipe.arch} (${params.toLocaleString('en-US')} parameters) on ${dataset.name}: ${dataset.train.count} train / ${dataset.test.count} test images, ${trainer.recipe.epochs} epochs from epoch ${startEpoch}, seed ${f.seed}; run directory ${outDir}`);
+        console.log(`tiny-mnist: ${trainer.recipe.arch} (${params.toLocaleString('en-US')} parameters) on ${dataset.name}: ${dataset.train.count} train / ${dataset.test.count} test images, ${trainer.recipe.epochs} epoch${trainer.recipe.epochs === 1 ? '' : 's'} from epoch ${startEpoch}, seed ${f.seed}; run directory ${outDir}`);
       },
       onProgress: progress?.update,
       onEpoch: (r) => {

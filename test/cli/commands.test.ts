@@ -56,9 +56,14 @@ describe('CLI commands', () => {
     for (const c of ['train', 'eval', 'predict', 'summary', 'bench']) assert.match(top.stdout, new RegExp(`\\b${c}\\b`));
     const train = cli(['train', '--help']);
     assert.equal(train.code, 0);
-    for (const f of ['epochs', 'batch-size', 'lr', 'optimizer', 'seed', 'threads', 'arch', 'data', 'out', 'limit-train', 'limit-test', 'dry-run', 'json', 'resume']) {
+    for (const f of ['epochs', 'batch-size', 'lr', 'optimizer', 'schedule', 'step-size', 'gamma', 'seed', 'threads', 'arch', 'data', 'out', 'limit-train', 'limit-test', 'dry-run', 'json', 'resume']) {
       assert.match(train.stdout, new RegExp(`--${f}\\b.* \\S`), `--${f}`);
     }
+    // Every help text starts in the same column.
+    const columns = new Set(train.stdout.split('\n').filter((l) => l.startsWith('  --')).map((l) => /^ {2}--\S+(?: \S+)? +/.exec(l)![0].length));
+    assert.equal(columns.size, 1, `help columns: ${[...columns]}`);
+    const v = cli(['--version']);
+    assert.deepEqual([v.code, v.stdout.trim()], [0, (JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { version: string }).version]);
   });
 
   it('bench --no-profile times training and evaluation only', () => {
