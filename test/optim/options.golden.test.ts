@@ -10,6 +10,8 @@ import type { Optimizer } from '../../src/optim/optimizer.js';
 import { OneCycle, StepLR, type Schedule } from '../../src/optim/schedule.js';
 import { SGD, type SgdOptions } from '../../src/optim/sgd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { DEFAULT_RECIPE } from '../../src/train/recipe.js';
+import { makeSchedule } from '../../src/train/trainer.js';
 import { expectClose, golden } from '../helpers.js';
 
 const g = golden('optim_options');
@@ -80,4 +82,12 @@ describe('schedule options vs PyTorch', () => {
       expectClose(Array.from({ length: 20 }, (_, i) => st.at(i).lr), s.get(`steplr_${name}.lr`), 'lr', 1e-6, 1e-12);
     });
   }
+  it('--schedule step as the trainer builds it: defaults (5, 0.1) and --step-size 3 --gamma 0.7, per epoch of 4 steps', () => {
+    for (const [name, extra] of [['default', {}], ['custom', { stepSize: 3, gamma: 0.7 }]] as const) {
+      const sch = makeSchedule({ ...DEFAULT_RECIPE, schedule: 'step', lr: 0.1, epochs: 20, ...extra }, 4);
+      const lr = Array.from({ length: 20 }, (_, epoch) => [0, 3].map((k) => sch.at(epoch * 4 + k).lr)); // first and last step
+      expectClose(lr.map(([a]) => a!), s.get(`steplr_${name}.lr`), `${name} first step`, 1e-6, 1e-12);
+      expectClose(lr.map(([, b]) => b!), s.get(`steplr_${name}.lr`), `${name} last step`, 1e-6, 1e-12);
+    }
+  });
 });
