@@ -5,7 +5,7 @@
 // mutants the tests kill. Run by `npm run mutate` (not part of `npm test`: it takes long).
 //
 //   npm run mutate -- [--sample N] [--seed S] [--timeout-factor F] [--max-test-seconds T] [--list]
-//                     [--tests t1,t2] [paths…]
+//                     [--all-tests] [--tests t1,t2] [paths…]
 //
 // paths: source files or folders under src/ (default: the folders of docs/mutation.md). It mutates
 // the emitted JS, not the .ts file: no tsc run per mutant, and the TypeScript lines map one to one
@@ -21,17 +21,21 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = path.join(ROOT, '.mutate');
 const COPY = path.join(WORK, 'root');
 const DEFAULT_SCOPE = ['src/ops', 'src/tensor', 'src/optim', 'src/data', 'src/io', 'src/train', 'src/kernels'];
-// Test files that spawn browsers: never used to judge a mutant.
-const EXCLUDED_TESTS = [/^test\/web\//];
+// Test files that spawn browsers: never used to judge a mutant. Without --all-tests, also the ones
+// that run the CLI end to end (tens of seconds each on a shared machine: a surviving mutant would
+// run them all); the mutants they alone would kill are reported as survivors.
+const BROWSER_TESTS = [/^test\/web\//];
+const SLOW_TESTS = [/^test\/cli\//, /^test\/train\/(e2e|resume)\.test/, /^test\/io\/(onnx|model-file)\.test/];
 
 function parseArgs(argv) {
-  const o = { sample: 0, seed: 1, factor: 3, list: false, tests: null, maxTestSeconds: 60, paths: [] };
+  const o = { sample: 0, seed: 1, factor: 3, list: false, allTests: false, tests: null, maxTestSeconds: 60, paths: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--sample') o.sample = Number(argv[++i]);
     else if (a === '--seed') o.seed = Number(argv[++i]);
     else if (a === '--timeout-factor') o.factor = Number(argv[++i]);
     else if (a === '--list') o.list = true;
+    else if (a === '--all-tests') o.allTests = true;
     else if (a === '--max-test-seconds') o.maxTestSeconds = Number(argv[++i]);
     else if (a === '--tests') o.tests = argv[++i].split(',');
     else if (a.startsWith('--')) throw new Error(`mutate: unknown option ${a}`);
@@ -55,6 +59,7 @@ function walk(dir, out = []) {
 
 function prepareCopy() {
   rmSync(COPY, { recursive: true, force: true });
+  mkdirSync(WORK, { recursive: true });
   mkdirSync(COPY, { recursive: true });
   cpSync(path.join(ROOT, 'dist'), path.join(COPY, 'dist'), { recursive: true });
   for (const name of ['build', 'node_modules', 'test', 'models', 'results', 'package.json', 'bin', 'web']) {
@@ -77,7 +82,7 @@ function importsOf(file) {
 }
 
 /** test file (relative, .js) → set of dist/src files it loads, transitively. */
-function testClosures() {
+function testClosures(allTests) {
   const tests = walk(path.join(COPY, 'dist', 'test')).filter((f) => f.endsWith('.test.js'));
   const memo = new Map();
   const closure = (f, seen) => {
@@ -92,7 +97,7 @@ function testClosures() {
     // Tests that run the real CLI in a child process load what bin/tiny-mnist.js loads.
     if (/bin\/tiny-mnist|cli-helpers/.test(readFileSync(t, 'utf8'))) closure(cliMain, seen);
     return { test: path.relative(COPY, t), deps: seen };
-  }).filter((t) => !EXCLUDED_TESTS.some((re) => re.test(t.test.replace(/^dist\//, ''))));
+  }).filter((t) => ![...BROWSER_TESTS, ...(allTests ? [] : SLOW_TESTS)].some((re) => re.test(t.test.replace(/^dist\//, ''))));
 }
 
 // ------------------------------------------------------------------ mutants
@@ -203,9 +208,12 @@ function main() {
   const o = parseArgs(process.argv.slice(2));
   const equivalent = new Set(JSON.parse(readFileSync(path.join(ROOT, 'scripts', 'mutation-equivalent.json'), 'utf8')).map((e) => `${e.file}|${e.original}|${e.mutated}`));
   prepareCopy();
-  const closures = testClosures();
+  const closures = testClosures(o.allTests);
   const sources = o.paths.flatMap((p) => (p.endsWith('.ts') ? [path.join(ROOT, p)] : walk(path.join(ROOT, p)).filter((f) => f.endsWith('.ts'))));
-  const durations = new Map();
+  // Baseline durations, kept between runs (a test's time hardly changes; it must still pass).
+  const durFile = path.join(WORK, 'durations.json');
+  const durations = new Map(existsSync(durFile) ? Object.entries(JSON.parse(readFileSync(durFile, 'utf8'))) : []);
+  const passed = new Set();
   const results = [];
   const pick = rng(o.seed);
   for (const ts of sources.sort()) {
@@ -226,10 +234,12 @@ function main() {
     }
     // Baseline: every selected test passes unmutated; its time orders the runs and sets the timeout.
     for (const t of tests) {
-      if (durations.has(t)) continue;
+      if (passed.has(t)) continue;
       const r = runTest(t, 600_000);
       if (!r.ok) throw new Error(`mutate: ${t} fails without any mutant`);
-      durations.set(t, r.ms);
+      durations.set(t, Math.max(r.ms, durations.get(t) ?? 0));
+      passed.add(t);
+      writeFileSync(durFile, JSON.stringify(Object.fromEntries(durations), null, 1));
     }
     // Test files slower than --max-test-seconds (the CLI end-to-end ones) are left out: a surviving
     // mutant would run them all, for minutes each.

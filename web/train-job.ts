@@ -36,17 +36,24 @@ export function trainJob(o: TrainOptions, train: Split, test: Split, emit: (e: T
       emit({ kind: 'progress', epoch, done, total, imagesPerSecond, loss: running?.loss, accuracy: running?.accuracy });
     });
     last = evaluateEpoch(t.model, train, test, recipe); // precise BatchNorm statistics first, as the CLI
-    emit({ kind: 'epoch', epoch, train: stats, test: last, seconds: (performance.now() - e0) / 1000 });
+    // The model after every epoch goes with its event (16,626 floats): if the user stops the run
+    // during the next epoch, the page still has this one to offer.
+    const model = modelBytes(t.model, recipe, epoch, last, train.count);
+    emit({ kind: 'epoch', epoch, train: stats, test: last, seconds: (performance.now() - e0) / 1000, model });
   }
-  const bytes = encodeModel(t.model, {
+  return { bytes: modelBytes(t.model, recipe, recipe.epochs, last, train.count), test: last, seconds: (performance.now() - t0) / 1000 };
+}
+
+function modelBytes(model: Parameters<typeof encodeModel>[0], recipe: Recipe, epoch: number, test: EpochStats, trainCount: number): ArrayBuffer {
+  const bytes = encodeModel(model, {
     arch: recipe.arch,
-    epoch: String(recipe.epochs),
-    test_accuracy: last.accuracy.toFixed(2),
+    epoch: String(epoch),
+    test_accuracy: test.accuracy.toFixed(2),
     trained_in: 'browser',
-    train_images: String(train.count),
+    train_images: String(trainCount),
     recipe: JSON.stringify(recipe),
   });
   const copy = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(copy).set(bytes);
-  return { bytes: copy, test: last, seconds: (performance.now() - t0) / 1000 };
+  return copy;
 }
