@@ -172,7 +172,8 @@ function mutantsOf(file, src) {
       add(i, start, cond[2], 'false', 'condition');
     }
     // Statement removed: a one-line expression statement.
-    if (t.endsWith(';') && !NO_STATEMENT_REMOVAL.test(t) && balanced(codeMask(t))) add(i, text.indexOf(t), t, ';', 'statement');
+    // (Not a class field declaration such as `kind;`: tsc emits those, and removing one changes nothing.)
+    if (t.endsWith(';') && !NO_STATEMENT_REMOVAL.test(t) && !/^[\w$]+;$/.test(t) && balanced(codeMask(t))) add(i, text.indexOf(t), t, ';', 'statement');
   });
   return out.map((m) => {
     const l = lines[m.line];
