@@ -7,11 +7,12 @@ import { after, describe, it } from 'node:test';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
 import { Adam, type AdamOptions } from '../../src/optim/adam.js';
 import type { Optimizer } from '../../src/optim/optimizer.js';
-import { OneCycle, StepLR, type Schedule } from '../../src/optim/schedule.js';
+import { ConstantLR, OneCycle, StepLR, type Schedule } from '../../src/optim/schedule.js';
 import { SGD, type SgdOptions } from '../../src/optim/sgd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { DEFAULT_RECIPE } from '../../src/train/recipe.js';
 import { makeSchedule } from '../../src/train/trainer.js';
+import assert from 'node:assert/strict';
 import { expectClose, golden } from '../helpers.js';
 
 const g = golden('optim_options');
@@ -69,7 +70,7 @@ describe('schedule options vs PyTorch', () => {
   for (const [name, oc] of cases) {
     it(`OneCycleLR ${name}`, () => {
       const steps = Array.from(s.get(`onecycle_${name}.step`));
-      expectClose(steps.map((t) => oc.at(t).lr), s.get(`onecycle_${name}.lr`), 'lr', 1e-5, 1e-10);
+      expectClose(steps.map((t) => oc.at(t).lr), s.get(`onecycle_${name}.lr`), 'lr', 1e-5, 1e-13);
       if (name === 'nomomentum') {
         for (const t of steps) if (oc.at(t).momentum !== undefined) throw new Error('cycleMomentum false must leave momentum alone');
       } else {
@@ -89,5 +90,10 @@ describe('schedule options vs PyTorch', () => {
       expectClose(lr.map(([a]) => a!), s.get(`steplr_${name}.lr`), `${name} first step`, 1e-6, 1e-12);
       expectClose(lr.map(([, b]) => b!), s.get(`steplr_${name}.lr`), `${name} last step`, 1e-6, 1e-12);
     }
+  });
+  it('ConstantLR is constant; OneCycle refuses an empty run', () => {
+    assert.deepEqual([0, 7, 1e6].map(() => new ConstantLR(0.03).at()), [{ lr: 0.03 }, { lr: 0.03 }, { lr: 0.03 }]);
+    for (const n of [0, -1, NaN]) assert.throws(() => new OneCycle({ maxLr: 0.1, totalSteps: n }), /OneCycle: totalSteps must be positive/);
+    assert.doesNotThrow(() => new OneCycle({ maxLr: 0.1, totalSteps: 1 }));
   });
 });

@@ -41,7 +41,9 @@ describe('optimiser state', () => {
       const b2 = Tensor.from(b.toArray(), [8], true);
       const fresh = make([b2]);
       fresh.lr = 123;
+      fresh.momentum = 0.123;
       fresh.loadState(saved);
+      assert.deepEqual([fresh.lr, fresh.momentum], [ob.lr, ob.momentum]);
       assert.equal(fresh.state().step, 2);
       for (const [t, o] of [[a, oa], [b2, fresh]] as const) { o.zeroGrad(); setGrad(t, 2); o.step(); }
       assert.deepEqual(b2.toArray(), a.toArray());
@@ -59,6 +61,7 @@ describe('optimiser state', () => {
     assert.throws(() => new Adam(p, { lr: 0.1 }).loadState(new SGD(p, { lr: 0.1 }).state()), /checkpoint is for sgd, this run uses adam/);
     assert.throws(() => new Adam(p, { lr: 0.1 }).loadState(new Adam(p, { lr: 0.1, decoupled: true }).state()), /checkpoint is for adamw, this run uses adam/);
     assert.throws(() => new SGD(p, { lr: -1 }), /learning rate must be a finite number ≥ 0, got -1/);
+    assert.equal(new SGD(p, { lr: 0 }).lr, 0, 'a learning rate of 0 is allowed (a schedule can reach it)');
     assert.throws(() => new SGD(p, { lr: Infinity }), /got Infinity/);
   });
 });
