@@ -1,10 +1,13 @@
 // A small SVG line chart for the training panel: epochs along x, loss on the left axis, accuracy
-// (0–100%) on the right. Re-drawn from scratch on every update (a few hundred points at most).
+// (0–100%) on the right; the train curves arrive already smoothed (train-panel.ts). Re-drawn from
+// scratch on every update (a few hundred points at most).
 // Built with DOM calls and presentation attributes only: the page's CSP allows no inline styles.
 
 const NS = 'http://www.w3.org/2000/svg';
-const W = 420, H = 210;
-const PAD = { left: 44, right: 44, top: 26, bottom: 34 };
+// Drawn at 420 units wide and scaled to the card: fonts of 14 units stay ~12 px on a 390 px phone.
+const W = 420, H = 240;
+const PAD = { left: 46, right: 48, top: 28, bottom: 40 };
+const FONT = 14;
 
 export interface Series {
   name: string;
@@ -40,16 +43,16 @@ export function drawChart(host: HTMLElement, series: readonly Series[], epochs: 
   for (let i = 0; i <= 4; i++) {
     const y = y0 - ((y0 - y1) * i) / 4;
     root.append(svg('line', { x1: x0, x2: x1, y1: y, y2: y, stroke: '#e4e4e7' }));
-    root.append(svg('text', { x: x0 - 6, y: y + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#52525b' }, String(+((maxLoss * i) / 4).toPrecision(3))));
-    root.append(svg('text', { x: x1 + 6, y: y + 4, 'font-size': 11, fill: '#52525b' }, `${25 * i}%`));
+    root.append(svg('text', { x: x0 - 6, y: y + 4, 'text-anchor': 'end', 'font-size': FONT, fill: '#52525b' }, String(+((maxLoss * i) / 4).toPrecision(3))));
+    root.append(svg('text', { x: x1 + 6, y: y + 4, 'font-size': FONT, fill: '#52525b' }, `${25 * i}%`));
   }
   const tick = Math.max(1, Math.ceil(epochs / 10));
   for (let e = 0; e <= epochs; e += tick) {
-    root.append(svg('text', { x: sx(e), y: y0 + 16, 'text-anchor': 'middle', 'font-size': 11, fill: '#52525b' }, String(e)));
+    root.append(svg('text', { x: sx(e), y: y0 + 18, 'text-anchor': 'middle', 'font-size': FONT, fill: '#52525b' }, String(e)));
   }
-  root.append(svg('text', { x: (x0 + x1) / 2, y: H - 4, 'text-anchor': 'middle', 'font-size': 11, fill: '#52525b' }, 'epoch'));
-  root.append(svg('text', { x: 4, y: 11, 'font-size': 11, fill: '#52525b' }, 'loss'));
-  root.append(svg('text', { x: W - 4, y: 11, 'text-anchor': 'end', 'font-size': 11, fill: '#52525b' }, 'accuracy'));
+  root.append(svg('text', { x: (x0 + x1) / 2, y: H - 4, 'text-anchor': 'middle', 'font-size': FONT, fill: '#52525b' }, 'epoch'));
+  root.append(svg('text', { x: 4, y: 15, 'font-size': FONT, fill: '#52525b' }, 'loss'));
+  root.append(svg('text', { x: W - 4, y: 15, 'text-anchor': 'end', 'font-size': FONT, fill: '#52525b' }, 'accuracy'));
 
   for (const s of series) {
     if (s.points.length === 0) continue;

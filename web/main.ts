@@ -11,6 +11,7 @@ import { ArchChoice } from './arch-choice.js';
 import { TrainPanel } from './train-panel.js';
 import { Bars, byId, paintDigit, percent, showMistakes, type Mistake } from './views.js';
 import { DrawingPad } from './draw.js';
+import { DEFAULT_RECIPE } from '../src/train/recipe.js';
 
 const base = new URL('./', location.href);
 const workerScript = new URL('engine-worker.js', base);
@@ -104,7 +105,7 @@ async function findMistakes(): Promise<void> {
     renderMistakes();
     return;
   }
-  note.textContent = `Classifying ${test.count.toLocaleString('en-US')} test images…`;
+  note.textContent = `Classifying the first ${test.count.toLocaleString('en-US')} test images…`;
   const found: Mistake[] = [];
   const CHUNK = 250; // keeps the worker's activations small
   for (let start = 0; start < test.count; start += CHUNK) {
@@ -120,7 +121,7 @@ async function findMistakes(): Promise<void> {
   }
   mistakes = found;
   const right = test.count - found.length;
-  note.textContent = `${right.toLocaleString('en-US')} of ${test.count.toLocaleString('en-US')} right (${percent(right / test.count, 2)}). ${found.length === 0 ? 'No mistakes.' : 'True label → predicted:'}`;
+  note.textContent = `${right.toLocaleString('en-US')} of the first ${test.count.toLocaleString('en-US')} test images right (${percent(right / test.count, 2)}). ${found.length === 0 ? 'No mistakes.' : 'True label → predicted:'}`;
   renderMistakes();
 }
 
@@ -183,6 +184,10 @@ async function start(): Promise<void> {
   status.textContent = `Engine ready: WebAssembly ${info.variant === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'}, ${threads} training thread${threads === 1 ? '' : 's'}${crossOriginIsolated ? '' : ' (not cross-origin isolated)'}.`;
   await onModelChange();
 }
+
+// Why the top bar stops near 91%: label smoothing trains towards 1 − ε + ε/K on the right digit.
+const eps = DEFAULT_RECIPE.labelSmoothing;
+byId('confidence-note').textContent = `Why about ${Math.round(100 * (1 - eps + eps / 10))}% at most, even for a perfect digit? The models are trained with label smoothing (ε = ${eps}): the target for the right digit is ${Math.round(100 * (1 - eps + eps / 10))}% and ${Math.round(1000 * eps / 10) / 10}% for each other one, which keeps the network from over-confidence. Read ~${Math.round(100 * (1 - eps + eps / 10))}% as sure.`;
 
 let train: TrainPanel | null = null;
 const ready = start();

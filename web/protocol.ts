@@ -38,8 +38,8 @@ export type TrainEvent =
       loss?: number;
       accuracy?: number;
     }
-    /** Epoch 0 is the untrained network: test statistics only. */
-  | { kind: 'epoch'; epoch: number; train: EpochStats | null; test: EpochStats; seconds: number };
+    /** Epoch 0 is the untrained network: test statistics only. `model`: model.safetensors after this epoch (not for epoch 0), kept by the page so that Stop can offer it. */
+  | { kind: 'epoch'; epoch: number; train: EpochStats | null; test: EpochStats; seconds: number; model?: ArrayBuffer };
 
 export interface TrainResult {
   /** model.safetensors of the trained network. */

@@ -1,9 +1,9 @@
-// One in-page training run, inside the engine worker: the reference network and the default recipe
-// (only epochs and batch size chosen by the user), trainEpoch and evaluateEpoch exactly as the CLI
+// One in-page training run, inside the engine worker: a zoo entry or a spec the page loaded, and the
+// default recipe (only epochs and batch size chosen by the user), trainEpoch and evaluateEpoch exactly as the CLI
 // runs them, progress sent back as events. It does not draw anything (train-panel.ts does).
 import type { Split } from '../src/data/datasets.js';
 import { encodeModel } from '../src/io/model-file.js';
-import { parseArchSpec, zooSpec } from '../src/models/index.js';
+import { parseArchSpec, zooSpec, type ArchSpec } from '../src/models/index.js';
 import { DEFAULT_RECIPE, type Recipe } from '../src/train/recipe.js';
 import { evaluateEpoch } from '../src/train/precise-bn.js';
 import { evaluate, makeTrainer, trainEpoch, type EpochStats } from '../src/train/trainer.js';
@@ -38,16 +38,23 @@ export function trainJob(o: TrainOptions, train: Split, test: Split, emit: (e: T
       emit({ kind: 'progress', epoch, done, total, imagesPerSecond, loss: running?.loss, accuracy: running?.accuracy });
     });
     last = evaluateEpoch(t.model, train, test, recipe); // precise BatchNorm statistics first, as the CLI
-    emit({ kind: 'epoch', epoch, train: stats, test: last, seconds: (performance.now() - e0) / 1000 });
+    // The model after every epoch goes with its event (16,626 floats): if the user stops the run
+    // during the next epoch, the page still has this one to offer.
+    const model = modelBytes(t.model, spec, recipe, epoch, last, train.count);
+    emit({ kind: 'epoch', epoch, train: stats, test: last, seconds: (performance.now() - e0) / 1000, model });
   }
-  const bytes = encodeModel(t.model, {
-    epoch: String(recipe.epochs),
-    test_accuracy: last.accuracy.toFixed(2),
+  return { bytes: modelBytes(t.model, spec, recipe, recipe.epochs, last, train.count), test: last, seconds: (performance.now() - t0) / 1000 };
+}
+
+function modelBytes(model: Parameters<typeof encodeModel>[0], spec: ArchSpec, recipe: Recipe, epoch: number, test: EpochStats, trainCount: number): ArrayBuffer {
+  const bytes = encodeModel(model, {
+    epoch: String(epoch),
+    test_accuracy: test.accuracy.toFixed(2),
     trained_in: 'browser',
-    train_images: String(train.count),
+    train_images: String(trainCount),
     recipe: JSON.stringify(recipe),
   }, spec);
   const copy = new ArrayBuffer(bytes.byteLength);
   new Uint8Array(copy).set(bytes);
-  return { bytes: copy, test: last, seconds: (performance.now() - t0) / 1000 };
+  return copy;
 }

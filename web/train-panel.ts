@@ -1,6 +1,7 @@
-// "Train in the browser": the form (images, epochs, batch size), a fresh engine worker per run
-// (so Stop simply ends it and nothing leaks between runs), the progress bar, images/s, the live
-// chart and the download button. Hands the trained model to the page through `onTrained`.
+// "Train in the browser": the form (images, epochs, batch size; the recipe's batch size by default),
+// a fresh engine worker per run (so Stop simply ends it and nothing leaks between runs), the progress
+// bar, images/s, the live chart and the download button. Hands the trained model to the page through
+// `onTrained`; after Stop, the model of the last finished epoch (sent with each epoch's event).
 import { DEFAULT_RECIPE } from '../src/train/recipe.js';
 import { drawChart, type Series } from './chart.js';
 import { EngineClient } from './client.js';
@@ -43,13 +44,17 @@ export class TrainPanel {
   private client: EngineClient | null = null;
   private modelBytes: ArrayBuffer | null = null;
   private series: Series[] = [];
+  /** The model after the last finished epoch of the current run, offered if it is stopped. */
+  private partial: { bytes: ArrayBuffer; epoch: number; test: TrainResult['test']; seconds: number } | null = null;
+  /** The train-loss curve: an exponential average over images that runs on across epochs. */
+  private smooth = { loss: NaN, accuracy: NaN, done: 0, sum: 0, correct: 0 };
   /** The last finished run, for the test hook. */
   last: (TrainResult & { options: TrainOptions }) | null = null;
 
   constructor(private readonly o: TrainPanelOptions) {
     const counts = COUNTS.filter((c) => c < o.maxImages).concat(o.maxImages);
     fillSelect(this.count, counts, Math.min(5000, o.maxImages));
-    fillSelect(this.batch, BATCHES, 32);
+    fillSelect(this.batch, BATCHES, DEFAULT_RECIPE.batchSize);
     this.form.addEventListener('submit', (e) => {
       e.preventDefault();
       void this.run().catch(() => undefined); // errors are shown in the status line
@@ -68,11 +73,13 @@ export class TrainPanel {
     if (this.client) throw new Error('already training');
     const o = this.options();
     this.series = [
-      { name: 'train loss', color: '#ea580c', axis: 'loss', points: [] },
-      { name: 'test loss', color: '#a855f7', axis: 'loss', points: [], dots: true },
-      { name: 'train accuracy', color: '#2563eb', axis: 'accuracy', points: [] },
+      { name: 'train loss (label-smoothed, running average)', color: '#ea580c', axis: 'loss', points: [] },
+      { name: 'test loss (plain NLL)', color: '#a855f7', axis: 'loss', points: [], dots: true },
+      { name: 'train accuracy (running average)', color: '#2563eb', axis: 'accuracy', points: [] },
       { name: 'test accuracy', color: '#16a34a', axis: 'accuracy', points: [], dots: true },
     ];
+    this.partial = null;
+    this.smooth = { loss: NaN, accuracy: NaN, done: 0, sum: 0, correct: 0 };
     drawChart(this.chart, this.series, o.epochs);
     this.setRunning(true);
     this.progress.value = 0;
@@ -85,18 +92,28 @@ export class TrainPanel {
       this.modelBytes = result.bytes.slice(0);
       this.last = { ...result, options: o };
       this.progress.value = 1;
-      this.status.textContent = `Done in ${result.seconds.toFixed(1)} s: test accuracy ${result.test.accuracy.toFixed(2)}% on ${result.test.total.toLocaleString('en-US')} images. Draw against it above, or download it.`;
+      this.status.textContent = `Done in ${result.seconds.toFixed(1)} s: test accuracy ${result.test.accuracy.toFixed(2)}% on the first ${result.test.total.toLocaleString('en-US')} test images. Draw against it above, or download it.`;
       this.download.disabled = false;
       await this.o.onTrained(result.bytes, result, o);
       return result;
     } catch (err) {
-      this.status.textContent = err instanceof Error && err.message === 'Stopped.' ? 'Stopped.' : `Training failed: ${String(err instanceof Error ? err.message : err)}`;
+      const stopped = err instanceof Error && err.message === 'Stopped.';
+      this.status.textContent = stopped ? 'Stopped.' : `Training failed: ${String(err instanceof Error ? err.message : err)}`;
+      if (stopped && this.partial) await this.keepPartial(this.partial, o);
       throw err;
     } finally {
       client.terminate('finished');
       this.client = null;
       this.setRunning(false);
     }
+  }
+
+  /** After Stop: the model of the last finished epoch becomes the page's trained model. */
+  private async keepPartial(p: NonNullable<TrainPanel['partial']>, o: TrainOptions): Promise<void> {
+    this.modelBytes = p.bytes.slice(0);
+    this.download.disabled = false;
+    this.status.textContent = `Stopped. Kept the model after epoch ${p.epoch} of ${o.epochs}: test accuracy ${p.test.accuracy.toFixed(2)}% on the first ${p.test.total.toLocaleString('en-US')} test images. Draw against it above, or download it.`;
+    await this.o.onTrained(p.bytes, { bytes: p.bytes, test: p.test, seconds: p.seconds }, { ...o, epochs: p.epoch });
   }
 
   private setRunning(on: boolean): void {
@@ -114,19 +131,33 @@ export class TrainPanel {
     if (e.kind === 'progress') {
       const x = e.epoch - 1 + e.done / e.total;
       this.progress.value = x / o.epochs;
-      if (e.loss !== undefined) loss.points.push([x, e.loss]);
-      if (e.accuracy !== undefined) trainAcc.points.push([x, e.accuracy]);
+      // The trainer reports the epoch's running mean, which restarts (noisily) at every epoch: take
+      // the loss of the images since the last event from it, and average those over ~1/4 epoch.
+      const sm = this.smooth;
+      if (e.done < sm.done) Object.assign(sm, { done: 0, sum: 0, correct: 0 });
+      if (e.loss !== undefined && e.accuracy !== undefined && e.done > sm.done) {
+        const n = e.done - sm.done, sum = e.loss * e.done, correct = e.accuracy * e.done;
+        const a = 1 - Math.exp(-n / Math.max(1, e.total / 4));
+        sm.loss = Number.isNaN(sm.loss) ? (sum - sm.sum) / n : sm.loss + a * ((sum - sm.sum) / n - sm.loss);
+        sm.accuracy = Number.isNaN(sm.accuracy) ? (correct - sm.correct) / n : sm.accuracy + a * ((correct - sm.correct) / n - sm.accuracy);
+        Object.assign(sm, { done: e.done, sum, correct });
+        loss.points.push([x, sm.loss]);
+        trainAcc.points.push([x, sm.accuracy]);
+      }
       const running = e.loss !== undefined ? `, loss ${e.loss.toFixed(3)}` : '';
       this.status.textContent = `Epoch ${e.epoch}/${o.epochs}: ${e.done.toLocaleString('en-US')}/${e.total.toLocaleString('en-US')} images, ${Math.round(e.imagesPerSecond)} images/s${running}`;
     } else {
       testLoss.points.push([e.epoch, e.test.loss]);
       testAcc.points.push([e.epoch, e.test.accuracy]);
+      if (e.model) this.partial = { bytes: e.model, epoch: e.epoch, test: e.test, seconds: e.seconds };
       if (e.train === null) {
-        this.status.textContent = `Untrained: test accuracy ${e.test.accuracy.toFixed(2)}%. Training…`;
+        this.status.textContent = `Untrained: test accuracy ${e.test.accuracy.toFixed(2)}% on the first ${e.test.total.toLocaleString('en-US')} test images. Training…`;
       } else {
         // Without running statistics from the trainer, the train curves get one point per epoch.
-        if (loss.points.at(-1)?.[0] !== e.epoch) loss.points.push([e.epoch, e.train.loss]);
-        if (trainAcc.points.at(-1)?.[0] !== e.epoch) trainAcc.points.push([e.epoch, e.train.accuracy]);
+        if (loss.points.length === 0 || Number.isNaN(this.smooth.loss)) {
+          loss.points.push([e.epoch, e.train.loss]);
+          trainAcc.points.push([e.epoch, e.train.accuracy]);
+        }
         this.status.textContent = `Epoch ${e.epoch}/${o.epochs}: train loss ${e.train.loss.toFixed(3)}, test accuracy ${e.test.accuracy.toFixed(2)}% (${e.seconds.toFixed(1)} s)`;
       }
     }

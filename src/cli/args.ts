@@ -75,10 +75,11 @@ function convert(cmd: string, s: FlagSpec, raw: string): number | string {
 }
 
 export function helpText(cmd: string, usage: string, description: string, specs: readonly FlagSpec[]): string {
+  const left = (s: FlagSpec) => `  --${s.name}${s.type === 'bool' ? '' : ` ${s.metavar ?? (s.choices ? s.choices.join('|') : s.type === 'string' ? 'VALUE' : 'N')}`}`;
+  const width = Math.max(28, ...specs.map((s) => left(s).length)) + 2; // one column for every help line
   const rows = specs.map((s) => {
-    const left = `  --${s.name}${s.type === 'bool' ? '' : ` ${s.metavar ?? (s.choices ? s.choices.join('|') : s.type === 'string' ? 'VALUE' : 'N')}`}`;
     const def = s.default === undefined || s.type === 'bool' ? '' : ` (default: ${s.default})`;
-    return `${left.padEnd(30)} ${s.help}${def}`;
+    return `${left(s).padEnd(width)} ${s.help}${def}`;
   });
-  return [`Usage: tiny-mnist ${cmd} ${usage}`, '', description, '', 'Options:', ...rows, `${'  --help'.padEnd(30)} show this help`].join('\n');
+  return [`Usage: tiny-mnist ${cmd} ${usage}`, '', description, '', 'Options:', ...rows, `${'  --help'.padEnd(width)} show this help`].join('\n');
 }

@@ -1,5 +1,6 @@
 // tiny-mnist command line: dispatch to one file per command. A command returns its exit code;
 // user mistakes (UserError) print one line and exit 2, anything else is a bug: stack trace, exit 1.
+import { readFileSync } from 'node:fs';
 import { closeEngine } from '../engine/node.js';
 import { UserError } from '../util/errors.js';
 
@@ -17,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import('./bench.js')).benchCommand,
   export: async () => (await import('./export.js')).exportCommand,
   serve: async () => (await import('./serve.js')).serveCommand,
+  plot: async () => (await import('./plot.js')).plotCommand,
 };
 
 export const SUMMARIES: Record<string, string> = {
@@ -27,15 +29,17 @@ export const SUMMARIES: Record<string, string> = {
   bench: 'measure training and evaluation speed',
   export: 'write a model as an ONNX file',
   serve: 'serve the web page: draw digits, train in the browser',
+  plot: 'redraw curves.svg of a run folder from its metrics.csv',
 };
 
 function usage(): string {
   const rows = Object.entries(SUMMARIES).map(([n, s]) => `  ${n.padEnd(10)} ${s}`);
-  return ['Usage: tiny-mnist <command> [options]', '', 'Commands:', ...rows, '', 'Run `tiny-mnist <command> --help` for the options of a command.'].join('\n');
+  return ['Usage: tiny-mnist <command> [options]', '', 'Commands:', ...rows, '', 'Run `tiny-mnist <command> --help` for the options of a command, `tiny-mnist --version` for the version.'].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === '--version' || cmd === '-V') return console.log((JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version), 0;
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(usage());
     return cmd === undefined ? 2 : 0;
@@ -49,7 +53,8 @@ export async function main(argv: string[]): Promise<number> {
     return await (await load()).run(rest);
   } catch (err) {
     if (err instanceof UserError) {
-      console.error(`tiny-mnist ${cmd}: ${err.message}`);
+      // Messages from the flag parser start with the command's name already.
+      console.error(`tiny-mnist ${cmd}: ${err.message.startsWith(`${cmd}: `) ? err.message.slice(cmd.length + 2) : err.message}`);
       return 2;
     }
     console.error(err);

@@ -18,6 +18,8 @@ const SPECS: FlagSpec[] = [
   { name: 'lr', type: 'number', default: R.lr, min: 0, minExclusive: true, help: 'peak learning rate (OneCycle max_lr)' },
   { name: 'optimizer', type: 'string', default: R.optimizer, choices: ['sgd', 'adam', 'adamw'], help: 'optimiser' },
   { name: 'schedule', type: 'string', default: R.schedule, choices: ['onecycle', 'step', 'constant'], help: 'learning-rate schedule' },
+  { name: 'step-size', type: 'int', default: R.stepSize, min: 1, help: '--schedule step: multiply the learning rate by --gamma every N epochs' },
+  { name: 'gamma', type: 'number', default: R.gamma, min: 0, minExclusive: true, max: 1, help: '--schedule step: the factor applied every --step-size epochs' },
   { name: 'momentum', type: 'number', default: R.momentum, min: 0, max: 0.999, help: 'SGD momentum (OneCycle cycles it 0.95→0.85→0.95)' },
   { name: 'nesterov', type: 'bool', help: `Nesterov momentum (SGD; default ${R.nesterov ? 'on' : 'off'})` },
   { name: 'no-nesterov', type: 'bool', help: 'plain momentum (SGD)' },
@@ -49,6 +51,8 @@ function recipeFrom(f: Record<string, unknown>, spec: ArchSpec): Recipe {
     lr: f.lr as number,
     optimizer: f.optimizer as Recipe['optimizer'],
     schedule: f.schedule as Recipe['schedule'],
+    stepSize: f['step-size'] as number,
+    gamma: f.gamma as number,
     momentum: f.momentum as number,
     nesterov: f.nesterov === true ? true : f['no-nesterov'] === true ? false : DEFAULT_RECIPE.nesterov,
     weightDecay: f['weight-decay'] as number,
@@ -126,7 +130,7 @@ export const trainCommand: Command = {
           if (json) return;
           const params = s.trainer.model.parameters().reduce((n, p) => n + p.size, 0);
           const r = s.trainer.recipe;
-          console.log(`tiny-mnist: ${r.arch} (${params.toLocaleString('en-US')} parameters) on ${s.dataset.name}: ${s.dataset.train.count} train / ${s.dataset.test.count} test images, ${s.epochs} epochs from epoch ${s.startEpoch}, seed ${s.seed}; run directory ${s.outDir ?? '(none: --dry-run writes nothing)'}`);
+          console.log(`tiny-mnist: ${r.arch} (${params.toLocaleString('en-US')} parameters) on ${s.dataset.name}: ${s.dataset.train.count} train / ${s.dataset.test.count} test images, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} from epoch ${s.startEpoch}, seed ${s.seed}; run directory ${s.outDir ?? '(none: --dry-run writes nothing)'}`);
           if (s.resumed) console.log(`  resuming run ${s.runId || '(no id)'} with its recorded settings: batch size ${r.batchSize}, ${r.optimizer} lr ${r.lr}, ${r.schedule} schedule over ${r.epochs} epochs, weight decay ${r.weightDecay}, dropout ${r.dropout ?? 'as in the architecture'}, label smoothing ${r.labelSmoothing}`);
         },
         onProgress: progress?.update,

@@ -18,6 +18,9 @@ export interface Recipe {
   /** Peak learning rate (OneCycle's max_lr), or the constant/initial one for other schedules. */
   lr: number;
   schedule: 'onecycle' | 'step' | 'constant';
+  /** StepLR (schedule 'step'): the learning rate is multiplied by gamma every stepSize epochs. */
+  stepSize: number;
+  gamma: number;
   momentum: number;
   nesterov: boolean;
   weightDecay: number;
@@ -47,6 +50,8 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   optimizer: 'sgd',
   lr: 0.1,
   schedule: 'onecycle',
+  stepSize: 5,
+  gamma: 0.1,
   momentum: 0.9,
   nesterov: true,
   weightDecay: 5e-4,

@@ -15,8 +15,8 @@ import { analyseSpec, MNIST_INPUT, sourceOf, zooSpec, type ArchSpec } from '../m
 import { UserError } from '../util/errors.js';
 import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { metricsCsv, type EpochRecord } from './metrics.js';
-import { curvesSvg } from './plot.js';
 import { preflight } from './preflight.js';
+import { runCurvesSvg } from './replot.js';
 import type { Recipe } from './recipe.js';
 import { evaluateEpoch } from './precise-bn.js';
 import { readRunConfig, type RunConfig } from './run-config.js';
@@ -243,7 +243,7 @@ function writeRunFiles(dir: string, t: Trainer, plan: Plan, records: EpochRecord
   const files: Array<[string, () => Uint8Array | string]> = [
     ['model.safetensors', () => encodeModel(t.model, { epoch: String(last.epoch), test_accuracy: last.testAcc.toFixed(2) }, plan.spec)],
     ['metrics.csv', () => metricsCsv(records)],
-    ['curves.svg', () => curvesSvg(records, `${recipe.arch}, seed ${seed}: final test accuracy ${last.testAcc.toFixed(2)}%`)],
+    ['curves.svg', () => runCurvesSvg(records, recipe, seed, t.stepsPerEpoch)],
   ];
   try {
     for (const [name, bytes] of files) writeFileAtomic(path.join(dir, name), bytes());

@@ -76,7 +76,7 @@ export function makeTrainer(arch: ArchSpec | Module, recipe: Recipe, seed: numbe
   return { model, optimizer, schedule, recipe, rngs, step: 0, stepsPerEpoch: spe };
 }
 
-function makeSchedule(r: Recipe, spe: number): Schedule {
+export function makeSchedule(r: Recipe, spe: number): Schedule {
   if (r.schedule === 'onecycle') {
     // Like PyTorch's default, momentum (SGD) or β1 (Adam) cycles 0.95 → 0.85 → 0.95.
     const cycleMomentum = r.optimizer !== 'sgd' || r.momentum > 0;
@@ -84,10 +84,20 @@ function makeSchedule(r: Recipe, spe: number): Schedule {
   }
   // StepLR is per epoch: convert the global step to an epoch index.
   if (r.schedule === 'step') {
-    const s = new StepLR(r.lr, 5, 0.1);
+    const s = new StepLR(r.lr, r.stepSize ?? 5, r.gamma ?? 0.1); // recipes saved before these fields: 5, 0.1
     return { at: (step) => s.at(Math.floor(step / spe)) };
   }
   return new ConstantLR(r.lr);
+}
+
+/** The schedule's learning rate at up to `points` steps spread over the run: [epoch (fractional), lr]. */
+export function learningRateCurve(r: Recipe, spe: number, points = 400): Array<[number, number]> {
+  const s = makeSchedule(r, spe), total = r.epochs * spe;
+  const every = Math.max(1, Math.floor(total / points));
+  const out: Array<[number, number]> = [];
+  for (let step = 0; step < total; step += every) out.push([step / spe, s.at(step).lr]);
+  out.push([r.epochs, s.at(total - 1).lr]);
+  return out;
 }
 
 /** Called after every batch; `running` is the epoch's loss and accuracy so far (for live charts). */

@@ -73,6 +73,8 @@ const CASES: Array<[string[], RegExp]> = [
   [['train', '--lr', 'NaN'], /--lr must be a number, got "NaN"/],
   [['train', '--threads', '9999'], /--threads must be ≤ \d+/],
   [['train', '--optimizer', 'rmsprop'], /--optimizer must be one of sgd, adam, adamw/],
+  [['train', '--gamma', '0'], /^tiny-mnist train: --gamma must be > 0, got 0$/],
+  [['train', '--step-size', '0'], /^tiny-mnist train: --step-size must be ≥ 1, got 0$/],
   [['train', '--data', path.join(tmp, 'nope')], /data directory not found: .*nope/],
   [['train', '--data', path.join(tmp, 'empty'), '--out', path.join(tmp, 'never')], /train-images/],
   [['eval', '--model', model, '--data', dataDirWith('t10k-labels-idx1-ubyte', badMagic)], /t10k-labels-idx1-ubyte: .*magic/],
@@ -106,6 +108,7 @@ describe('CLI usage errors', () => {
       assert.match(lines[0]!, pattern);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
       if (args[0] !== 'frobnicate') assert.equal(lines.length, 1, `one line, got: ${r.stderr}`);
+      assert.doesNotMatch(lines[0]!, /^tiny-mnist (\w+): \1:/, 'the command named once');
     });
   }
   it('nothing was written by the failed train', () => {

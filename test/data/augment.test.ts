@@ -113,14 +113,3 @@ test('bad batches are refused', () => {
     /rotateDeg must be a finite number >= 0/,
   );
 });
-
-test('a full epoch worth of augmentation is fast enough', () => {
-  const split = makeSplit(1000);
-  const out = new Float32Array(1000 * 784);
-  const indices = Array.from({ length: 1000 }, (_, i) => i);
-  const t0 = performance.now();
-  augmentBatch(split, indices, 0, 1000, out, new Rng(1), { rotateDeg: 10, brightness: 0.2, contrast: 0.2 });
-  const ms = performance.now() - t0;
-  // 60,000 images should take a few seconds at most; allow a slow shared machine.
-  assert.ok(ms < 1000, `1000 images took ${ms.toFixed(0)} ms`);
-});

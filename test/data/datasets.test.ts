@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { candidateNames, defaultDataDir, loadIdxDataset, maybeGunzip } from '../../src/data/datasets.js';
+import { normaliseBatch } from '../../src/data/augment.js';
 import { encodeIdx } from '../../src/data/idx.js';
+import { expectClose, golden } from '../helpers.js';
 import { FileFormatError, UserError } from '../../src/util/errors.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tiny-mnist-datasets-'));
@@ -126,4 +128,16 @@ test('the shipped MNIST files load with the expected sizes', () => {
   // The first training digit of MNIST is a 5, the first test digit a 7.
   assert.equal(ds.train.labels[0], 5);
   assert.equal(ds.test.labels[0], 7);
+});
+
+test('a file of just the two gzip magic bytes is corrupt gzip, named', () => {
+  assert.throws(() => maybeGunzip(Uint8Array.from([0x1f, 0x8b]), 'x.gz'), /^FileFormatError: x\.gz: corrupt gzip data/);
+  assert.deepEqual(maybeGunzip(Uint8Array.from([0x1f]), 'x'), Uint8Array.from([0x1f]));
+});
+
+test('normalisation: the first 8 MNIST training images as the PyTorch script normalised them', () => {
+  const data = loadIdxDataset(undefined, { limitTrain: 8, limitTest: 1 });
+  const out = new Float32Array(8 * 784);
+  normaliseBatch(data.train, Array.from({ length: 8 }, (_, i) => i), 0, 8, out);
+  expectClose(out, golden('net_step').get('x'), 'x', 0, 1e-6);
 });

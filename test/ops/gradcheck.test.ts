@@ -1,6 +1,7 @@
 // Finite-difference gradient checks for every op: L = Σ y·gy computed in float64, central
 // differences on a sample of elements of every input, compared with the analytic gradient.
 // Inputs are kept away from kinks (ReLU at 0, max-pool ties) so the differences are meaningful.
+// Differences are independent of autograd, so they also check graphs that reuse a tensor.
 import { after, describe, it } from 'node:test';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
 import { dropout, relu } from '../../src/ops/activation.js';
@@ -40,6 +41,11 @@ const CASES: Case[] = [
   { name: 'globalAvgPool + flatten', inputs: [{ shape: [2, 3, 3, 5] }], op: ([x]) => flatten(globalAvgPool(x!)) },
   { name: 'linear', inputs: [{ shape: [5, 7] }, { shape: [3, 7] }, { shape: [3] }], op: ([x, w, b]) => linear(x!, w!, b!) },
   { name: 'logSoftmax', inputs: [{ shape: [4, 10] }], op: ([x]) => logSoftmax(x!) },
+  // A tensor used twice: its gradient is the sum of both uses (autograd must accumulate, and must
+  // finish both consumers before running the producer's backward).
+  { name: 'a leaf used twice: linear(x, x)', inputs: [{ shape: [3, 5] }], op: ([x]) => linear(x!, x!, null) },
+  { name: 'an intermediate used twice: h = relu(x); linear(h, h)', inputs: [{ shape: [4, 6], kind: 'awayFromZero' }], op: ([x]) => { const h = relu(x!); return linear(h, h, null); } },
+  { name: 'a weight used twice: conv2d(conv2d(x, w), w)', inputs: [{ shape: [2, 3, 5, 5] }, { shape: [3, 3, 3, 3] }], op: ([x, w]) => conv2d(conv2d(x!, w!, null, 1), w!, null, 1) },
   { name: 'nllLoss with label smoothing', inputs: [{ shape: [4, 10] }], op: ([x]) => nllLoss(logSoftmax(x!), [3, 0, 9, 3], 0.1) },
 ];
 

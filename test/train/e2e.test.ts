@@ -30,7 +30,7 @@ describe('training on a subset', () => {
     assert.equal(csv.length, SUBSET.epochs + 1);
     const svg = readFileSync(path.join(out, 'curves.svg'), 'utf8');
     assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
-    assert.equal((svg.match(/<polyline /g) ?? []).length, 4, 'train and test lines for loss and accuracy');
+    assert.equal((svg.match(/<polyline /g) ?? []).length, 5, 'train and test lines for error and loss, and the learning rate');
     assert.ok(existsSync(path.join(out, 'model.safetensors')));
   });
 });

@@ -11,6 +11,7 @@ import { toMnistDigit } from '../../src/data/digit.js';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
 import { classify } from '../../src/infer/classify.js';
 import { evaluateFile, loadModel } from '../../src/infer/inference.js';
+import { DEFAULT_RECIPE } from '../../src/train/recipe.js';
 import { expectClose, ROOT } from '../helpers.js';
 import { drawWithMouse, drawWithTouch, launch, missingBrowser, ONE, screenshotPath, serve, testModel, watchErrors, ZERO, type Served } from './browser.js';
 
@@ -116,6 +117,21 @@ describe('the web page in Chromium', { skip }, () => {
     assert.equal(await page.locator('#train').isEnabled(), true);
     assert.equal(await page.locator('#stop').isEnabled(), false);
     assert.equal(await page.evaluate(() => window.__tinyMnist.lastTraining()), null, 'a stopped run gives no model');
+    assert.deepEqual(errors, []);
+  });
+
+  it('Stop after an epoch keeps that epoch\'s model for drawing and download; the batch size defaults to the recipe\'s', { timeout: 120_000 }, async () => {
+    assert.equal(await page.locator('#train-batch').inputValue(), String(DEFAULT_RECIPE.batchSize));
+    await page.selectOption('#train-count', '1000');
+    await page.fill('#train-epochs', '3');
+    await page.click('#train');
+    await page.waitForFunction(() => /^Epoch 2\/3/.test(document.querySelector('#train-status')?.textContent ?? ''), null, { timeout: 100_000, polling: 100 });
+    await page.click('#stop');
+    await page.waitForFunction(() => /^Stopped\. Kept the model after epoch [12] of 3: test accuracy [\d.]+% on the first [\d,]+ test images/.test(document.querySelector('#train-status')?.textContent ?? ''), null, { timeout: 10_000 });
+    assert.equal(await page.locator('#download').isEnabled(), true);
+    await page.waitForFunction(() => (document.querySelector('#model-choice') as HTMLSelectElement).value === 'browser');
+    await page.waitForFunction(() => /of the first [\d,]+ test images right/.test(document.querySelector('#mistakes-status')?.textContent ?? ''));
+    assert.match(await page.locator('#confidence-note').textContent() ?? '', /label smoothing \(ε = 0\.1\).* 91%/);
     assert.deepEqual(errors, []);
   });
 

@@ -1,0 +1,81 @@
+// curves.svg and metrics.csv: the CSV reads back what it wrote; the plot labels every epoch, draws
+// the goal as a line, keeps every legend below its plot area, names both losses, puts error values
+// on a log axis (equal ratios, equal distances), and `tiny-mnist plot` redraws a run folder.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { metricsCsv, parseMetricsCsv, type EpochRecord } from '../../src/train/metrics.js';
+import { curvesSvg, epochTicks, logTicks } from '../../src/train/plot.js';
+import { cli } from '../cli/cli-helpers.js';
+import { ROOT } from '../helpers.js';
+
+const records: EpochRecord[] = Array.from({ length: 19 }, (_, i) => ({
+  epoch: i + 1, loss: 1 / (i + 1) + 0.5, trainAcc: 100 - 20 / (i + 1), testLoss: 0.2 / (i + 1), testAcc: 100 - 2 / (i + 1), lr: 0.1 / (i + 1), seconds: 20,
+}));
+
+/** [x, y, text] of every <text> element. */
+function texts(svg: string): Array<[number, number, string]> {
+  return [...svg.matchAll(/<text x="([\d.-]+)" y="([\d.-]+)"[^>]*>([^<]*)<\/text>/g)].map((m) => [Number(m[1]), Number(m[2]), m[3]!]);
+}
+
+describe('metrics.csv', () => {
+  it('reads back what it wrote, to its printed precision', () => {
+    const back = parseMetricsCsv(metricsCsv(records), 'm.csv');
+    assert.equal(back.length, records.length);
+    back.forEach((r, i) => {
+      for (const k of Object.keys(r) as Array<keyof EpochRecord>) assert.ok(Math.abs(r[k] - records[i]![k]) <= 5e-5 * Math.max(1, Math.abs(records[i]![k])), `${k} of epoch ${i + 1}`);
+    });
+  });
+  it('refuses a file that is not one', () => {
+    assert.throws(() => parseMetricsCsv('a,b\n1,2\n', 'x.csv'), /^FileFormatError: x\.csv: expected the header/);
+    assert.throws(() => parseMetricsCsv(metricsCsv(records).replace('\n2,', '\n2,zz'), 'x.csv'), /x\.csv: line 3: expected 7 numbers/);
+    assert.throws(() => parseMetricsCsv(metricsCsv([]), 'x.csv'), /no epochs/);
+  });
+});
+
+describe('curves.svg', () => {
+  const svg = curvesSvg(records, 'a run', { labelSmoothing: 0.1 });
+  it('labels every epoch on every panel, and the goal, and which loss is which', () => {
+    const labels = texts(svg).map(([, , t]) => t);
+    const epochLabels = [...svg.matchAll(/<text [^>]*text-anchor="middle" font-size="11">(\d+)<\/text>/g)].map((m) => m[1]);
+    for (let e = 1; e <= 19; e++) assert.equal(epochLabels.filter((t) => t === String(e)).length, 3, `epoch ${e}`);
+    for (const want of ['goal: 99.4% accuracy', 'test loss (plain NLL)', 'train loss (label smoothing 0.1)', 'test error']) assert.ok(labels.includes(want), want);
+  });
+  it('keeps every legend outside (below) its plot area', () => {
+    const frames = [...svg.matchAll(/<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)" fill="none"/g)].map((m) => [Number(m[1]), Number(m[1]) + Number(m[2])] as const);
+    assert.equal(frames.length, 3);
+    for (const name of ['test error', 'goal: 99.4% accuracy', 'test loss (plain NLL)']) {
+      const y = texts(svg).find(([, , t]) => t === name)![1];
+      assert.ok(frames.every(([top, bottom]) => y < top || y > bottom + 20), `${name} at y ${y}`);
+    }
+  });
+  it('puts error on a log axis: equal ratios at equal distances', () => {
+    const ys = [...svg.matchAll(/<polyline points="([^"]+)" fill="none" stroke="#d62728"/g)][0]![1]!.split(' ').map((p) => Number(p.split(',')[1]));
+    // test error 2/(e) %: epochs 1, 2, 4, 8 halve it each time.
+    const d1 = ys[1]! - ys[0]!, d2 = ys[3]! - ys[1]!, d3 = ys[7]! - ys[3]!;
+    assert.ok(Math.abs(d1 - d2) < 0.3 && Math.abs(d2 - d3) < 0.3, `${d1} ${d2} ${d3}`);
+  });
+  it('ticks: every epoch up to 25, then round steps; 1-2-5 per decade on wide log ranges', () => {
+    assert.deepEqual(epochTicks(1, 19), Array.from({ length: 19 }, (_, i) => i + 1));
+    assert.deepEqual(epochTicks(1, 60).slice(0, 4), [1, 5, 10, 15]);
+    assert.deepEqual(logTicks(0.05, 30), [0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20]);
+  });
+});
+
+describe('tiny-mnist plot', () => {
+  it('redraws curves.svg of a run folder; a folder without metrics.csv is a one-line error', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tiny-mnist-plot-'));
+    copyFileSync(`${ROOT}results/seed16k/metrics.csv`, path.join(dir, 'metrics.csv'));
+    writeFileSync(path.join(dir, 'curves.svg'), 'old');
+    const r = cli(['plot', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), `${path.join(dir, 'curves.svg')}: 19 epochs`);
+    assert.match(readFileSync(path.join(dir, 'curves.svg'), 'utf8'), /^<svg .*learning rate \(end of epoch\)/s);
+    const bad = cli(['plot', os.tmpdir() + '/no-such-run-folder']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^tiny-mnist plot: .*metrics\.csv: no such file/);
+    assert.equal(bad.stderr.trim().split('\n').length, 1);
+  });
+});
