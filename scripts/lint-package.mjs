@@ -1,23 +1,31 @@
-// Lints the package as the registry would receive it: packs the built project once (no rebuild:
-// run `npm run build` first), then checks the tarball with publint (package.json fields against the
-// packed files) and arethetypeswrong (the types behind `import ... from 'tiny-mnist'`).
-// Exits non-zero when either reports a problem.
+// Lints the package as the registry would receive it: the tarball of `npm pack` (made here from the
+// built tree, no rebuild: run `npm run build` first; or the .tgz given as argument) checked by
+// publint (package.json fields against the packed files) and arethetypeswrong (the types behind
+// `import ... from 'tiny-mnist'`). Exits non-zero when either reports a problem.
+// attw runs with its esm-only profile: tiny-mnist is an ES module package on purpose (import.meta.url
+// finds the wasm and the page), so `require` from CommonJS resolving to ESM is the design, not a
+// mistake (and Node >= 20.19 can require() it).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'tiny-mnist-lint-'));
+const root = fileURLToPath(new URL('..', import.meta.url));
+const tmp = process.argv[2] === undefined ? mkdtempSync(path.join(os.tmpdir(), 'tiny-mnist-lint-')) : null;
 try {
-  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { encoding: 'utf8' });
-  const tarball = path.join(dir, JSON.parse(out)[0].filename);
+  let tarball = process.argv[2];
+  if (tmp !== null) {
+    const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: root, encoding: 'utf8' });
+    tarball = path.join(tmp, JSON.parse(out)[0].filename);
+  }
   let failed = false;
-  for (const [tool, args] of [['publint', ['run', '--strict', tarball]], ['attw', [tarball]]]) {
+  for (const [tool, args] of [['publint', ['run', '--strict', tarball]], ['attw', ['--profile', 'esm-only', '--format', 'table', tarball]]]) {
     console.log(`lint:package: ${tool} ${args.join(' ')}`);
-    const r = spawnSync('npx', ['--no-install', tool, ...args], { stdio: 'inherit' });
+    const r = spawnSync(path.join(root, 'node_modules', '.bin', tool), args, { stdio: 'inherit' });
     if (r.status !== 0) failed = true;
   }
   process.exitCode = failed ? 1 : 0;
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (tmp !== null) rmSync(tmp, { recursive: true, force: true });
 }
