@@ -1,6 +1,7 @@
 // Packing the project and installing the tarball the way a user would, for test/package/pack.test.ts.
 // The install reads the npm cache only: the empty folder gets a lockfile made from ours (the same
-// versions `npm ci` put in the cache), so `npm ci --offline` needs no registry metadata at all.
+// versions `npm ci` put in the cache), so `npm ci --offline` needs no registry metadata at all;
+// then `npm install --offline TARBALL` finds every dependency in place.
 // Children get a user's environment: no npm_* variables of the `npm test` around us and no
 // node_modules/.bin of this repository on PATH, so nothing is found through the clone by accident.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -62,7 +63,7 @@ interface LockEntry {
  * Writes package.json and package-lock.json of a user's project in `dir` that depends on the
  * tarball (run-time) and on typescript + @types/node (to compile a file that imports it), then runs
  * `npm ci --offline`. Lock entries: tiny-mnist's dependency tree as our lockfile has it, and the
- * compiler's entries copied from our devDependencies. Returns npm's output.
+ * compiler's entries copied from our devDependencies. Returns npm's output of the last step.
  */
 export function installTarball(tarball: string, dir: string): Run {
   const ours = JSON.parse(readFileSync(`${ROOT}package-lock.json`, 'utf8')) as { packages: Record<string, LockEntry> };
@@ -86,5 +87,9 @@ export function installTarball(tarball: string, dir: string): Run {
     name: root.name, version: root.version, lockfileVersion: 3, requires: true,
     packages: { '': { name: root.name, version: root.version, dependencies: root.dependencies, devDependencies }, ...packages },
   }, null, 2));
-  return run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], dir);
+  const ci = run('npm', ['ci', '--offline', '--no-audit', '--no-fund'], dir);
+  if (ci.code !== 0) return ci;
+  // Once more as a user types it. Only this reads the tarball's own package.json (npm ci trusts the
+  // lockfile), so only this would list a script of tiny-mnist awaiting approval (npm 11 allowScripts).
+  return run('npm', ['install', '--offline', '--no-audit', '--no-fund', spec], dir);
 }
