@@ -15,11 +15,14 @@ export interface Run {
   stderr: string;
 }
 
+/** npm settings a user's shell has too: where the cache and the registry are. */
+const KEEP = /^npm_config_(cache|userconfig|globalconfig|registry|cafile)$/i;
+
 /** This process's environment without npm's script variables and without any node_modules/.bin. */
 export function userEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (!/^npm_/i.test(k) && k !== 'INIT_CWD') env[k] = v;
+    if ((!/^npm_/i.test(k) || KEEP.test(k)) && k !== 'INIT_CWD') env[k] = v;
   }
   env.PATH = (process.env.PATH ?? '').split(path.delimiter)
     .filter((p) => !p.includes(`node_modules${path.sep}.bin`) && !p.includes('node-gyp-bin')).join(path.delimiter);
