@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Entry point: the compiled CLI lives in dist/ (built by `npm install`).
+// Entry point: the compiled CLI lives in dist/ (built by `npm install` in a clone, shipped built in
+// the npm package).
 import { main } from '../dist/src/cli/main.js';
 // A reader that stops early (`tiny-mnist bench | head`) closes the pipe: end quietly, as Unix tools do.
 process.stdout.on('error', (e) => {

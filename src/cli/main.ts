@@ -34,15 +34,24 @@ export const SUMMARIES: Record<string, string> = {
 
 function usage(): string {
   const rows = Object.entries(SUMMARIES).map(([n, s]) => `  ${n.padEnd(10)} ${s}`);
-  return ['Usage: tiny-mnist <command> [options]', '', 'Commands:', ...rows, '', 'Run `tiny-mnist <command> --help` for the options of a command, `tiny-mnist --version` for the version.'].join('\n');
+  return ['Usage: tiny-mnist <command> [options]', '       tiny-mnist --version', '', 'Commands:', ...rows, '', 'Run `tiny-mnist <command> --help` for the options of a command.'].join('\n');
+}
+
+/** The version in package.json, found beside dist/ (in a clone or an installed package alike). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (cmd === '--version' || cmd === '-V') return console.log((JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version), 0;
   if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(usage());
     return cmd === undefined ? 2 : 0;
+  }
+  if (cmd === '--version' || cmd === '-v') {
+    console.log(packageVersion());
+    return 0;
   }
   const load = COMMANDS[cmd];
   if (!load) {

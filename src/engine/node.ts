@@ -11,13 +11,21 @@ let relaxedFlagSet = false;
 
 /** Reads both builds and returns the best one this runtime can compile. */
 export function pickBuild(read: (name: string) => Uint8Array<ArrayBuffer>, allowRelaxed = true): { bytes: Uint8Array<ArrayBuffer>; variant: Variant } {
-  if (!relaxedFlagSet) {
-    relaxedFlagSet = true;
-    v8.setFlagsFromString('--experimental-wasm-relaxed-simd'); // Node 20 needs it; later Node has it on
-  }
   const relaxed = read('kernels-relaxed.wasm');
-  if (allowRelaxed && WebAssembly.validate(relaxed)) return { bytes: relaxed, variant: 'relaxed' };
+  if (allowRelaxed && validatesRelaxed(relaxed)) return { bytes: relaxed, variant: 'relaxed' };
   return { bytes: read('kernels-simd.wasm'), variant: 'simd' };
+}
+
+/**
+ * Node 20 has relaxed SIMD behind a V8 flag; Node 22 and later have it on and no longer know the
+ * flag (V8 then prints "unrecognized flag" on stderr), so the flag is set only when needed.
+ */
+function validatesRelaxed(bytes: Uint8Array<ArrayBuffer>): boolean {
+  if (WebAssembly.validate(bytes)) return true;
+  if (relaxedFlagSet) return false;
+  relaxedFlagSet = true;
+  v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+  return WebAssembly.validate(bytes);
 }
 
 export function buildDir(): string {
