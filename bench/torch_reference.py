@@ -1,6 +1,6 @@
-"""PyTorch side of `tiny-mnist bench --vs-torch`: the same network (../shared/reference/net.py, copied
-below so the script stands alone), batch size, augmentation (rotation ±5° bilinear with zero fill,
-brightness/contrast jitter ±0.1, on the batch like ours) and optimiser (SGD momentum 0.9 + OneCycle),
+"""PyTorch side of `tiny-mnist bench --vs-torch`: the same network (bench/net.py beside this script,
+the one PyTorch definition, which the golden generators in test/fixtures import too), batch size,
+augmentation (rotation ±5° bilinear with zero fill, brightness/contrast jitter ±0.1, on the batch like ours) and optimiser (SGD momentum 0.9 + OneCycle),
 timing N training steps and a full evaluation of the 10,000 test images (batch 1000).
 
 Run with Debian's PyTorch:  /usr/bin/python3 bench/torch_reference.py --threads 1 --steps 30
@@ -9,31 +9,9 @@ Prints one JSON object: ms_per_step, train_images_per_s, eval_images_per_s, peak
 import argparse, json, math, os, resource, time
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-
-class Net(nn.Module):
-    def __init__(self, p_drop=0.05):
-        super().__init__()
-        self.conv1, self.bn1 = nn.Conv2d(1, 8, 3, padding=1), nn.BatchNorm2d(8)
-        self.conv2, self.bn2 = nn.Conv2d(8, 16, 3, padding=1), nn.BatchNorm2d(16)
-        self.conv3, self.bn3 = nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32)
-        self.conv4, self.bn4 = nn.Conv2d(32, 24, 3, padding=1), nn.BatchNorm2d(24)
-        self.conv5 = nn.Conv2d(24, 16, 3)
-        self.fc = nn.Linear(16, 10)
-        self.p_drop = p_drop
-
-    def forward(self, x):
-        x = F.relu(self.bn1(self.conv1(x)))
-        x = F.relu(self.bn2(self.conv2(x)))
-        x = F.max_pool2d(F.dropout(x, self.p_drop, self.training), 2)
-        x = F.relu(self.bn3(self.conv3(x)))
-        x = F.relu(self.bn4(self.conv4(x)))
-        x = F.max_pool2d(F.dropout(x, self.p_drop, self.training), 2)
-        x = F.relu(self.conv5(x))
-        x = F.adaptive_avg_pool2d(x, 1).flatten(1)
-        return F.log_softmax(self.fc(x), dim=1)
+from net import Net  # bench/net.py (this script's folder is on sys.path)
 
 
 def read_idx(path, header):
