@@ -10,3 +10,4 @@ export * from './augment';
 export * from './pool';
 export * from './pool_bwd';
 export * from './pool_kxk';
+export * from './linear';

@@ -1,5 +1,6 @@
 """PyTorch side of `tiny-mnist bench --vs-torch`: the same network, built from the same architecture
-file (bench/spec_net.py; default src/models/zoo/seed16k.json, the reference net.py), batch size, augmentation (rotation ±5° bilinear with zero fill,
+file (bench/spec_net.py; default src/models/zoo/seed16k.json, the same network as bench/net.py),
+batch size, augmentation (rotation ±5° bilinear with zero fill,
 brightness/contrast jitter ±0.1, on the batch like ours) and optimiser (SGD momentum 0.9 + OneCycle),
 timing N training steps and a full evaluation of the 10,000 test images (batch 1000).
 

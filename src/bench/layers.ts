@@ -31,7 +31,7 @@ export function convShapes(model: Module, batch: number, input: readonly number[
     for (const [name, m] of model.modules()) {
       if (m instanceof Conv2d) {
         const [, C, H, W] = x.shape as [number, number, number, number];
-        out.push([name, { N: batch, C, H, W, O: m.outC, KH: m.k, KW: m.k, pad: m.pad, stride: 1 }]); // Conv2d is stride-1 so far
+        out.push([name, { N: batch, C, H, W, O: m.outC, KH: m.k, KW: m.k, pad: m.pad, stride: m.stride }]);
       }
       x = m.forward(x);
     }

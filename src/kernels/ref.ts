@@ -123,3 +123,67 @@ export function avgPoolRef(x: Float32Array, P: number, H: number, W: number, K: 
   }
   return { y, dx: Float32Array.from(dx) };
 }
+
+// Linear and global average pooling: the TypeScript loops the ops ran before the wasm kernels of
+// assembly/linear.ts, kept as they were (float64 sums in this order, one rounding to f32 at the
+// store) — the kernels must reproduce them bit for bit.
+
+/** y (N,O) = x (N,I) · w (O,I)ᵀ + b (O): bias first, then i = 0..I−1. */
+export function linearRefFwd(x: Float32Array, w: Float32Array, b: Float32Array | null, N: number, I: number, O: number): Float32Array {
+  const y = new Float32Array(N * O);
+  for (let n = 0; n < N; n++) {
+    for (let o = 0; o < O; o++) {
+      let s = b ? b[o]! : 0;
+      for (let i = 0; i < I; i++) s += x[n * I + i]! * w[o * I + i]!;
+      y[n * O + o] = s;
+    }
+  }
+  return y;
+}
+
+/** dx (N,I) = dy (N,O) · w (O,I), o = 0..O−1. */
+export function linearRefBwdData(dy: Float32Array, w: Float32Array, N: number, I: number, O: number): Float32Array {
+  const dx = new Float32Array(N * I);
+  for (let n = 0; n < N; n++) {
+    for (let i = 0; i < I; i++) {
+      let s = 0;
+      for (let o = 0; o < O; o++) s += dy[n * O + o]! * w[o * I + i]!;
+      dx[n * I + i] = s;
+    }
+  }
+  return dx;
+}
+
+/** dw (O,I) = dy (N,O)ᵀ · x (N,I) and db (O) = Σ_n dy, n = 0..N−1. */
+export function linearRefBwdWeight(dy: Float32Array, x: Float32Array, N: number, I: number, O: number): { dw: Float32Array; db: Float32Array } {
+  const dw = new Float32Array(O * I), db = new Float32Array(O);
+  for (let o = 0; o < O; o++) {
+    for (let i = 0; i < I; i++) {
+      let s = 0;
+      for (let n = 0; n < N; n++) s += dy[n * O + o]! * x[n * I + i]!;
+      dw[o * I + i] = s;
+    }
+    let s = 0;
+    for (let n = 0; n < N; n++) s += dy[n * O + o]!;
+    db[o] = s;
+  }
+  return { dw, db };
+}
+
+/** y (P) = the mean of each plane of x (P, HW): a float64 sum in order, divided by HW. */
+export function gapRefFwd(x: Float32Array, P: number, HW: number): Float32Array {
+  const y = new Float32Array(P);
+  for (let p = 0; p < P; p++) {
+    let s = 0;
+    for (let i = p * HW; i < (p + 1) * HW; i++) s += x[i]!;
+    y[p] = s / HW;
+  }
+  return y;
+}
+
+/** dx (P, HW): dy[p] / HW over plane p. */
+export function gapRefBwd(dy: Float32Array, P: number, HW: number): Float32Array {
+  const dx = new Float32Array(P * HW);
+  for (let p = 0; p < P; p++) dx.fill(dy[p]! / HW, p * HW, (p + 1) * HW);
+  return dx;
+}

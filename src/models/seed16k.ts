@@ -1,4 +1,4 @@
-// The reference network (test/fixtures/net.py; 16,626 parameters, PyTorch's state-dict names), built
+// The reference network (bench/net.py; 16,626 parameters, PyTorch's state-dict names), built
 // from its zoo file zoo/seed16k.json. Kept as a function for tests and library users.
 import { buildModel, type ModelOptions } from './build.js';
 import { zooSpec } from './index.js';

@@ -1,6 +1,8 @@
-// linear: y = x·Wᵀ + b, PyTorch's layout (W: (out, in)). Plain TypeScript: the reference net's
-// only linear layer is 16→10, a few thousand multiply-adds per batch.
+// linear: y = x·Wᵀ + b, PyTorch's layout (W: (out, in)): forward and backward side by side. The math
+// is in src/kernels/linear.ts (wasm, float64 sums in a fixed order: the same bits as the plain loops
+// of linearRef* that it replaced, on any thread count); this file checks shapes and records autograd.
 import { engine } from '../engine/wasm.js';
+import { linearBackwardData, linearBackwardWeight, linearForward } from '../kernels/linear.js';
 import { gradInto, needsGrad, record } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkRank, checkShape } from './check.js';
@@ -14,48 +16,17 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
   if (I2 !== I) throw new Error(`linear: weight expects ${I2} input features, input has ${I}`);
   if (b) checkShape('linear', 'bias', b, [O]);
   const y = Tensor.empty([N, O]);
-  const xd = x.data(), wd = w.data(), yd = y.data(), bd = b?.data();
-  for (let n = 0; n < N; n++) {
-    for (let o = 0; o < O; o++) {
-      let s = bd ? bd[o]! : 0;
-      for (let i = 0; i < I; i++) s += xd[n * I + i]! * wd[o * I + i]!;
-      yd[n * O + o] = s;
-    }
-  }
+  const e = engine();
+  linearForward(e, x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, N, I, O);
   if (needsGrad(x, w, b)) {
     record(y, b ? [x, w, b] : [x, w], () => {
-      const e = engine();
-      const dy = () => e.floats(y.gradPtr, y.size);
-      gradInto(x, (p) => {
-        const dx = e.floats(p, x.size), g = dy(), wv = w.data();
-        for (let n = 0; n < N; n++) {
-          for (let i = 0; i < I; i++) {
-            let s = 0;
-            for (let o = 0; o < O; o++) s += g[n * O + o]! * wv[o * I + i]!;
-            dx[n * I + i] = s;
-          }
-        }
-      });
-      gradInto(w, (p) => {
-        const dw = e.floats(p, w.size), g = dy(), xv = x.data();
-        for (let o = 0; o < O; o++) {
-          for (let i = 0; i < I; i++) {
-            let s = 0;
-            for (let n = 0; n < N; n++) s += g[n * O + o]! * xv[n * I + i]!;
-            dw[o * I + i] = s;
-          }
-        }
-      });
-      if (b) {
-        gradInto(b, (p) => {
-          const db = e.floats(p, O), g = dy();
-          for (let o = 0; o < O; o++) {
-            let s = 0;
-            for (let n = 0; n < N; n++) s += g[n * O + o]!;
-            db[o] = s;
-          }
-        });
-      }
+      gradInto(x, (dx) => linearBackwardData(e, y.gradPtr, w.ptr, dx, N, I, O));
+      if (!w.requiresGrad && !b?.requiresGrad) return;
+      // Both in one pass over dy, into temporaries (as conv2d does), then into the gradients.
+      const dw = e.arena.alloc(w.size), db = b ? e.arena.alloc(O) : 0;
+      linearBackwardWeight(e, y.gradPtr, x.ptr, dw, db, N, I, O);
+      gradInto(w, (p) => e.f32().copyWithin(p >> 2, dw >> 2, (dw >> 2) + w.size));
+      if (b) gradInto(b, (p) => e.f32().copyWithin(p >> 2, db >> 2, (db >> 2) + O));
     });
   }
   return y;

@@ -1,9 +1,9 @@
 // maxPool2d and avgPool2d (k×k window, stride s, floor mode, no padding) in wasm: 2×2/2 max-pool
 // through the reference net's own vector kernels (also fused with dropout here and with BatchNorm in
 // fused.ts), every other size through the general kernels of src/kernels/pool.ts. Global average
-// pooling in TypeScript (it touches only N*C*25 values in the reference net); flatten, a copy that
-// keeps dimension 0.
+// pooling (wasm, float64 sums); flatten, a copy that keeps dimension 0.
 import { engine } from '../engine/wasm.js';
+import { gapBackward, gapForward } from '../kernels/linear.js';
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, poolOutSize, type PoolShape } from '../kernels/pool.js';
 import { runSplit } from '../kernels/split.js';
 import { gradInto, needsGrad, record } from '../tensor/autograd.js';
@@ -91,27 +91,18 @@ export function dropoutMaxPool2d(x: Tensor, p: number, training: boolean, rng: R
   return y;
 }
 
-/** x: (N,C,H,W) → (N,C,1,1): the mean over each plane (like adaptive_avg_pool2d(x, 1)). */
+/**
+ * x: (N,C,H,W) → (N,C,1,1): the mean over each plane (like adaptive_avg_pool2d(x, 1)), a float64
+ * sum in order (src/kernels/linear.ts; the same bits as gapRefFwd).
+ */
 export function globalAvgPool(x: Tensor): Tensor {
   checkRank('globalAvgPool', 'input', x, 4);
   const [N, C, H, W] = x.shape as [number, number, number, number];
-  const HW = H * W;
+  const P = N * C, HW = H * W;
+  const e = engine();
   const y = Tensor.empty([N, C, 1, 1]);
-  const xd = x.data(), yd = y.data();
-  for (let p = 0; p < N * C; p++) {
-    let s = 0;
-    for (let i = p * HW; i < (p + 1) * HW; i++) s += xd[i]!;
-    yd[p] = s / HW;
-  }
-  if (needsGrad(x)) {
-    record(y, [x], () =>
-      gradInto(x, (dxp) => {
-        const e = engine();
-        const dx = e.floats(dxp, x.size), dy = e.floats(y.gradPtr, y.size);
-        for (let p = 0; p < N * C; p++) dx.fill(dy[p]! / HW, p * HW, (p + 1) * HW);
-      }),
-    );
-  }
+  gapForward(e, x.ptr, y.ptr, P, HW);
+  if (needsGrad(x)) record(y, [x], () => gradInto(x, (dx) => gapBackward(e, y.gradPtr, dx, P, HW)));
   return y;
 }
 

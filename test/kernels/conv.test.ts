@@ -1,5 +1,6 @@
 // The wasm conv and gemm kernels against the naive references (src/kernels/conv_ref.ts), on a table
-// of odd shapes, with 1 and 2 threads, for the relaxed-SIMD and the plain SIMD128 builds.
+// of odd shapes, with 1 and 2 threads, for the relaxed-SIMD and the plain SIMD128 builds; the 1×1
+// GEMMs also bit-identical across thread counts.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, closeEngine } from '../../src/engine/node.js';
@@ -7,6 +8,7 @@ import type { Engine, Variant } from '../../src/engine/wasm.js';
 import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convOutSize, convAlgoFor, conv1x1Applies, winogradApplies, type ConvAlgo, type ConvShape } from '../../src/kernels/conv.js';
 import { convRefBwdData, convRefBwdWeight, convRefFwd, gemmRef } from '../../src/kernels/conv_ref.js';
 import { Rng } from '../../src/util/rng.js';
+import { expectSameBits } from '../helpers.js';
 
 const RTOL = 1e-4;
 
@@ -186,6 +188,28 @@ for (const variant of ['relaxed', 'simd'] as Variant[]) {
     assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 2, 7, 7, 2, 3, 3, 1), 'winograd2'), /winograd2: needs/);
     assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 8, 8, 8, 8, 3, 3, 1, 2), 'winograd4'), /winograd4: needs/);
     assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 8, 8, 8, 8, 1, 1, 1), '1x1'), /1x1: needs/);
+  });
+  test(`1x1 forward and backward-data: 2 threads give 1 thread's bits (${variant})`, () => {
+    // Each image is its own GEMM, so splitting the batch cannot change a bit (the im2col path groups
+    // images into one GEMM, whose column tails depend on the split; dw sums per-thread partials).
+    for (const s of [shape(9, 7, 5, 5, 5, 1, 1, 0), shape(9, 24, 7, 7, 10, 1, 1, 0), shape(5, 3, 3, 1, 4, 1, 1, 0)]) {
+      const [OH, OW] = convOutSize(s);
+      const rng = new Rng(3);
+      const x = random(rng, s.N * s.C * s.H * s.W), w = random(rng, s.O * s.C), b = random(rng, s.O), dy = random(rng, s.N * s.O * OH * OW);
+      const run = (threads: number) => {
+        const e = initEngine({ threads, variant });
+        const mark = e.arena.mark();
+        const px = put(e, x), pw = put(e, w), pb = put(e, b), pdy = put(e, dy), py = put(e, dy), pdx = put(e, x);
+        conv2dForward(e, px, pw, pb, py, s, '1x1');
+        conv2dBackwardData(e, pdy, pw, pdx, s, '1x1');
+        const out = { y: get(e, py, dy.length), dx: get(e, pdx, x.length) };
+        e.arena.release(mark);
+        return out;
+      };
+      const one = run(1), two = run(2);
+      expectSameBits(two.y, one.y, `[${s.N},${s.C},${s.H},${s.W}] → ${s.O} y`);
+      expectSameBits(two.dx, one.dx, `[${s.N},${s.C},${s.H},${s.W}] → ${s.O} dx`);
+    }
   });
   test(`gemm, gemm_nt, gemm_tn match the reference with tail sizes (${variant})`, () => {
     const e = initEngine({ threads: 1, variant });
