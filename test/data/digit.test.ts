@@ -88,6 +88,8 @@ test('faint noise does not widen the ink box', () => {
 test('sizes are checked', () => {
   assert.throws(() => toMnistDigit(new Float32Array(5), 2, 2), /expected 2x2 = 4 values, got 5/);
   assert.throws(() => toMnistDigit(new Float32Array(0), 0, 0), /size must be positive integers/);
+  assert.throws(() => toMnistDigit(new Float32Array(3), 2, 1.5), /size must be positive integers/);
+  assert.throws(() => toMnistDigit(new Float32Array(0), 3, 0), /size must be positive integers/);
 });
 
 test('a real MNIST digit comes back close to itself', () => {

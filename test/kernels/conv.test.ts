@@ -1,11 +1,11 @@
 // The wasm conv and gemm kernels against the naive references (src/kernels/conv_ref.ts), on a table
 // of odd shapes, with 1 and 2 threads, for the relaxed-SIMD and the plain SIMD128 builds; the 1×1
 // GEMMs also bit-identical across thread counts.
-import { after, test } from 'node:test';
+import { after, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, closeEngine } from '../../src/engine/node.js';
 import type { Engine, Variant } from '../../src/engine/wasm.js';
-import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convOutSize, convAlgoFor, conv1x1Applies, winogradApplies, type ConvAlgo, type ConvShape } from '../../src/kernels/conv.js';
+import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convFlops, convOutSize, convAlgoFor, conv1x1Applies, winogradApplies, type ConvAlgo, type ConvShape } from '../../src/kernels/conv.js';
 import { convRefBwdData, convRefBwdWeight, convRefFwd, gemmRef } from '../../src/kernels/conv_ref.js';
 import { Rng } from '../../src/util/rng.js';
 import { expectSameBits } from '../helpers.js';
@@ -219,3 +219,16 @@ for (const variant of ['relaxed', 'simd'] as Variant[]) {
 }
 
 after(() => closeEngine());
+
+describe('convFlops', () => {
+  it('equals 2 × the multiply-adds a naive loop does (padded taps included)', () => {
+    for (const s of [{ N: 1, C: 8, H: 28, W: 28, O: 16, KH: 3, KW: 3, pad: 1, stride: 1 }, { N: 3, C: 2, H: 7, W: 5, O: 4, KH: 3, KW: 3, pad: 0, stride: 1 },
+      { N: 2, C: 3, H: 6, W: 9, O: 5, KH: 5, KW: 5, pad: 2, stride: 1 }, { N: 2, C: 3, H: 7, W: 9, O: 5, KH: 3, KW: 3, pad: 1, stride: 2 }]) {
+      let macs = 0;
+      for (let n = 0; n < s.N; n++) for (let o = 0; o < s.O; o++) {
+        for (let y = -s.pad; y + s.KH <= s.H + s.pad; y += s.stride) for (let x = -s.pad; x + s.KW <= s.W + s.pad; x += s.stride) macs += s.C * s.KH * s.KW;
+      }
+      assert.equal(convFlops(s), 2 * macs, JSON.stringify(s));
+    }
+  });
+});

@@ -31,6 +31,7 @@ const CASES: Case[] = [
   { name: 'batchNorm2d training', inputs: [{ shape: [3, 4, 3, 3] }, { shape: [4], kind: 'positive' }, { shape: [4] }], op: bn(true, false), eps: 1e-2 },
   { name: 'batchNorm2d training + ReLU', inputs: [{ shape: [3, 4, 3, 3] }, { shape: [4], kind: 'positive' }, { shape: [4] }], op: bn(true, true), eps: 1e-3 },
   { name: 'batchNorm2d eval', inputs: [{ shape: [2, 3, 2, 2] }, { shape: [3], kind: 'positive' }, { shape: [3] }], op: bn(false, false) },
+  { name: 'batchNorm2d eval + ReLU', inputs: [{ shape: [2, 3, 2, 2], kind: 'awayFromZero' }, { shape: [3], kind: 'positive' }, { shape: [3] }], op: bn(false, true) },
   { name: 'relu', inputs: [{ shape: [2, 3, 4, 4], kind: 'awayFromZero' }], op: ([x]) => relu(x!) },
   { name: 'dropout (fixed mask)', inputs: [{ shape: [2, 3, 4, 4] }], op: ([x]) => dropout(x!, 0.3, true, new Rng(7)) },
   { name: 'maxPool2d odd size', inputs: [{ shape: [2, 2, 5, 7], kind: 'distinct' }], op: ([x]) => maxPool2d(x!) },

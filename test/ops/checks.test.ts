@@ -1,0 +1,77 @@
+// Every op checks its inputs at the door: a named error with the offending value, for each check,
+// and the edge that must still pass beside each refusal (a 1-wide conv output, p = 0, ε = 0,
+// two values per channel, a 2×2 image).
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { closeEngine, initEngine } from '../../src/engine/node.js';
+import { dropout } from '../../src/ops/activation.js';
+import { conv2d } from '../../src/ops/conv.js';
+import { linear } from '../../src/ops/linear.js';
+import { logSoftmax, nllLoss } from '../../src/ops/loss.js';
+import { batchNorm2d } from '../../src/ops/norm.js';
+import { dropoutMaxPool2d, globalAvgPool, maxPool2d } from '../../src/ops/pool.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { Rng } from '../../src/util/rng.js';
+
+const z = (...shape: number[]) => Tensor.zeros(shape);
+const bn = (x: Tensor, C: number, training = true, stat = C) =>
+  batchNorm2d(x, z(C), z(C), z(stat), Tensor.from(new Array(stat).fill(1), [stat]), { training, momentum: 0.1, eps: 1e-5, relu: false });
+
+const REFUSED: Array<[string, () => unknown, RegExp]> = [
+  ['conv2d rank', () => conv2d(z(1, 4, 4), z(1, 1, 3, 3), null, 0), /conv2d: input must be rank 4, got rank 3 \[1,4,4\]/],
+  ['conv2d weight rank', () => conv2d(z(1, 1, 4, 4), z(1, 3, 3), null, 0), /conv2d: weight must be rank 4/],
+  ['conv2d channels', () => conv2d(z(1, 2, 4, 4), z(1, 3, 3, 3), null, 0), /conv2d: weight expects 3 input channels, input has 2/],
+  ['conv2d bias', () => conv2d(z(1, 1, 4, 4), z(2, 1, 3, 3), z(3), 0), /conv2d: bias must have shape \[2\], got \[3\]/],
+  ['conv2d padding', () => conv2d(z(1, 1, 4, 4), z(1, 1, 3, 3), null, 0.5), /conv2d: padding must be a non-negative integer, got 0.5/],
+  ['conv2d negative padding', () => conv2d(z(1, 1, 4, 4), z(1, 1, 3, 3), null, -1), /padding must be a non-negative integer, got -1/],
+  ['conv2d too narrow', () => conv2d(z(1, 1, 5, 2), z(1, 1, 3, 3), null, 0), /conv2d: kernel 3x3 larger than padded input 5x2 \(pad 0\)/],
+  ['conv2d too short', () => conv2d(z(1, 1, 2, 5), z(1, 1, 3, 3), null, 0), /kernel 3x3 larger than padded input 2x5/],
+  ['linear rank', () => linear(z(2, 3, 1), z(4, 3), null), /linear: input must be rank 2/],
+  ['linear features', () => linear(z(2, 3), z(4, 5), null), /linear: weight expects 5 input features, input has 3/],
+  ['linear bias', () => linear(z(2, 3), z(4, 3), z(3)), /linear: bias must have shape \[4\], got \[3\]/],
+  ['logSoftmax rank', () => logSoftmax(z(2)), /logSoftmax: input must be rank 2/],
+  ['nllLoss targets', () => nllLoss(z(2, 3), [0]), /nllLoss: 1 targets for a batch of 2/],
+  ['nllLoss smoothing 1', () => nllLoss(z(1, 3), [0], 1), /label smoothing must be in \[0, 1\), got 1/],
+  ['nllLoss smoothing < 0', () => nllLoss(z(1, 3), [0], -0.1), /got -0.1/],
+  ['nllLoss class K', () => nllLoss(z(1, 3), [3]), /nllLoss: target 3 at 0 is not a class in \[0, 3\)/],
+  ['nllLoss class -1', () => nllLoss(z(1, 3), [-1]), /target -1 at 0/],
+  ['nllLoss class 1.5', () => nllLoss(z(2, 3), [0, 1.5]), /target 1.5 at 1/],
+  ['dropout p 1', () => dropout(z(4), 1, true, new Rng(1)), /dropout: p must be in \[0, 1\), got 1/],
+  ['dropout p < 0', () => dropout(z(4), -0.1, true, new Rng(1)), /got -0.1/],
+  ['dropout + pool p 1', () => dropoutMaxPool2d(z(1, 1, 2, 2), 1, true, new Rng(1)), /dropout: p must be in \[0, 1\), got 1/],
+  ['maxPool2d rank', () => maxPool2d(z(1, 2, 2)), /maxPool2d: input must be rank 4/],
+  ['maxPool2d too narrow', () => maxPool2d(z(1, 1, 4, 1)), /maxPool2d: input 4x1 is smaller than the 2x2 window/],
+  ['maxPool2d too short', () => maxPool2d(z(1, 1, 1, 4)), /input 1x4 is smaller/],
+  ['globalAvgPool rank', () => globalAvgPool(z(1, 2, 2)), /globalAvgPool: input must be rank 4/],
+  ['batchNorm2d rank', () => bn(z(2, 3), 3), /batchNorm2d: input must be rank 4/],
+  ['batchNorm2d stats', () => bn(z(2, 3, 1, 1), 3, true, 2), /batchNorm2d: .* must have shape \[3\], got \[2\]/],
+  ['batchNorm2d one value', () => bn(z(1, 3, 1, 1), 3), /batchNorm2d: training needs more than 1 value per channel, got input \[1,3,1,1\]/],
+];
+
+const ACCEPTED: Array<[string, () => Tensor]> = [
+  ['conv2d output 1x1', () => conv2d(z(1, 1, 3, 3), z(1, 1, 3, 3), z(1), 0)],
+  ['conv2d padding 0 on 1x1 kernel', () => conv2d(z(1, 1, 1, 1), z(2, 1, 1, 1), null, 0)],
+  ['linear with bias', () => linear(z(2, 3), z(4, 3), z(4))],
+  ['nllLoss class K-1, smoothing 0', () => nllLoss(logSoftmax(z(1, 3)), [2], 0)],
+  ['dropout p 0 (identity)', () => dropout(z(4), 0, true, new Rng(1))],
+  ['dropout + pool p 0', () => dropoutMaxPool2d(z(1, 1, 2, 2), 0, true, new Rng(1))],
+  ['maxPool2d 2x2', () => maxPool2d(z(1, 1, 2, 2))],
+  ['batchNorm2d two values per channel', () => bn(z(2, 3, 1, 1), 3)],
+  ['batchNorm2d eval, one value', () => bn(z(1, 3, 1, 1), 3, false)],
+];
+
+describe('op input checks', () => {
+  after(closeEngine);
+  for (const [name, call, pattern] of REFUSED) {
+    it(`refuses: ${name}`, () => {
+      initEngine({ threads: 1 });
+      assert.throws(call, pattern);
+    });
+  }
+  for (const [name, call] of ACCEPTED) {
+    it(`accepts: ${name}`, () => {
+      initEngine({ threads: 1 });
+      assert.ok(call().size > 0);
+    });
+  }
+});

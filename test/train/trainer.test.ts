@@ -1,0 +1,60 @@
+// trainEpoch's bookkeeping against a recomputation: with the learning rate at 0 the weights do not
+// move, so one whole-batch epoch (no augmentation, no dropout) must report the loss and accuracy of
+// a plain training-mode forward of the same images computed here; with a learning rate the weights
+// move and the step counter advances by the number of batches.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { normaliseBatch } from '../../src/data/augment.js';
+import { loadIdxDataset } from '../../src/data/datasets.js';
+import { closeEngine, initEngine } from '../../src/engine/node.js';
+import { zooSpec } from '../../src/models/index.js';
+import { nllLoss } from '../../src/ops/loss.js';
+import { noGrad } from '../../src/tensor/autograd.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { DEFAULT_RECIPE, type Recipe } from '../../src/train/recipe.js';
+import { makeTrainer, trainEpoch } from '../../src/train/trainer.js';
+
+const N = 48;
+const recipe = (o: Partial<Recipe>): Recipe => ({ ...DEFAULT_RECIPE, epochs: 1, rotateDeg: 0, brightness: 0, contrast: 0, dropout: 0, ...o });
+
+describe('trainEpoch', () => {
+  after(closeEngine);
+  const data = loadIdxDataset(undefined, { limitTrain: N, limitTest: 1 }).train;
+  it('lr 0, one batch: reports the loss and accuracy of a forward computed here; weights unchanged', () => {
+    const e = initEngine({ threads: 2 });
+    const t = makeTrainer(zooSpec('seed16k'), recipe({ batchSize: N, schedule: 'constant', lr: 0, weightDecay: 0 }), 3, N);
+    const before = t.model.parameters().map((p) => p.toArray());
+    const mark = e.arena.mark();
+    const want = noGrad(() => {
+      const x = Tensor.empty([N, 1, 28, 28]);
+      normaliseBatch(data, Array.from({ length: N }, (_, i) => i), 0, N, x.data());
+      const logp = t.model.train().forward(x);
+      const loss = nllLoss(logp, data.labels, DEFAULT_RECIPE.labelSmoothing).item();
+      const lp = logp.toArray();
+      let right = 0;
+      for (let n = 0; n < N; n++) {
+        const row = Array.from(lp.subarray(n * 10, n * 10 + 10));
+        if (row.indexOf(Math.max(...row)) === data.labels[n]) right++;
+      }
+      return { loss, right };
+    });
+    e.arena.release(mark);
+    const s = trainEpoch(t, data);
+    assert.ok(Math.abs(s.loss - want.loss) <= 1e-5 * want.loss, `loss ${s.loss}, recomputed ${want.loss}`);
+    assert.deepEqual([s.correct, s.total, s.accuracy], [want.right, N, (100 * want.right) / N]);
+    assert.deepEqual(t.model.parameters().map((p) => p.toArray()), before);
+    assert.equal(t.step, 1);
+  });
+  it('a learning rate moves the weights; the step counter counts batches (last batch partial)', () => {
+    initEngine({ threads: 2 });
+    const t = makeTrainer(zooSpec('seed16k'), recipe({ batchSize: 20 }), 3, N);
+    const before = t.model.parameters().map((p) => p.toArray());
+    const progress: number[] = [];
+    const s = trainEpoch(t, data, (done) => progress.push(done));
+    assert.deepEqual(progress, [20, 40, 48]);
+    assert.equal(t.step, 3);
+    assert.equal(s.total, N);
+    assert.ok(Number.isFinite(s.loss) && s.loss > 0);
+    assert.notDeepEqual(t.model.parameters().map((p) => p.toArray()), before);
+  });
+});
