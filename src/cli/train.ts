@@ -139,7 +139,7 @@ export const trainCommand: Command = {
           if (json) return;
           const params = s.trainer.model.parameters().reduce((n, p) => n + p.size, 0);
           const r = s.trainer.recipe;
-          console.log(`tiny-mnist: ${r.arch} (${params.toLocaleString('en-US')} parameters) on ${s.dataset.name}: ${s.dataset.train.count} train / ${s.dataset.test.count} test images, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} from epoch ${s.startEpoch}, seed ${s.seed}; run directory ${s.outDir ?? '(none: --dry-run writes nothing)'}`);
+          console.log(`tiny-mnist: ${r.arch} (${params.toLocaleString('en-US')} parameters) on ${s.dataset.name}: ${s.dataset.train.count} train${s.val ? ` / ${s.val.count} validation` : ''} / ${s.dataset.test.count} test images, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} from epoch ${s.startEpoch}, seed ${s.seed}; run directory ${s.outDir ?? '(none: --dry-run writes nothing)'}`);
           if (s.resumed) console.log(`  resuming run ${s.runId || '(no id)'} with its recorded settings: batch size ${r.batchSize}, ${r.optimizer} lr ${r.lr}, ${r.schedule} schedule over ${r.epochs} epochs, weight decay ${r.weightDecay}, dropout ${r.dropout ?? 'as in the architecture'}, label smoothing ${r.labelSmoothing}`);
         },
         onProgress: progress?.update,

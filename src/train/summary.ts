@@ -128,8 +128,9 @@ export function summarySvg(s: RunsSummary, title: string): string {
   return errorCurvesSvg(s.runs.map((r) => ({ name: `${r.seed === null ? path.basename(r.dir) : `seed ${r.seed}`}: ${pct(r.testAcc)}`, records: r.records })), title);
 }
 
-/** Writes summary.json, summary.csv and summary.svg into `dir`; returns the files. */
-export function writeSummary(dir: string, s: RunsSummary, title: string): string[] {
+/** Writes summary.json, summary.csv and summary.svg into `dir` (runs named relative to it); returns the files. */
+export function writeSummary(dir: string, summary: RunsSummary, title: string): string[] {
+  const s = { ...summary, runs: summary.runs.map((r) => ({ ...r, dir: path.relative(dir, r.dir) || '.' })) };
   const files: Array<[string, string]> = [
     ['summary.json', JSON.stringify(summaryJson(s), null, 2) + '\n'],
     ['summary.csv', summaryCsv(s)],
