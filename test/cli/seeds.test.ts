@@ -4,13 +4,14 @@
 // without --val keeps its weights and metrics.csv format; --val adds its columns.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { cli } from './cli-helpers.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tiny-mnist-seeds-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 const SMALL = ['--limit-train', '512', '--limit-test', '200', '--epochs', '1'];
 
 /**
@@ -53,7 +54,8 @@ const near = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <
 describe('train --seeds', () => {
   const dir = path.join(tmp, 'three');
   const seeds = [1, 2, 3];
-  const run = cli(['train', ...SMALL, '--val', '100', '--seeds', '1-3', '--jobs', '2', '--out', dir]);
+  // Two epochs, so that the final epoch is not also the first.
+  const run = cli(['train', ...SMALL, '--epochs', '2', '--val', '100', '--seeds', '1-3', '--jobs', '2', '--out', dir]);
 
   it('writes one run folder per seed, each with its seed, the bits of that seed run alone', () => {
     assert.equal(run.code, 0, run.stderr);
@@ -61,7 +63,7 @@ describe('train --seeds', () => {
     for (const s of seeds) {
       const cfg = JSON.parse(readFileSync(path.join(dir, `seed-${s}`, 'config.json'), 'utf8')) as { seed: number; val: number; threads: number };
       assert.deepEqual([cfg.seed, cfg.val, cfg.threads], [s, 100, 1]);
-      assert.match(run.stdout, new RegExp(`^seed ${s}: Epoch: 1, .*val acc: `, 'm'));
+      assert.match(run.stdout, new RegExp(`^seed ${s}: Epoch: 2, .*val acc: `, 'm'));
     }
     // --val changes the training set, so compare the bits on a run without it.
     const plain = path.join(tmp, 'plain');
@@ -125,6 +127,23 @@ describe('train --seeds', () => {
     }
     assert.ok(!existsSync(path.join(dir, 'seed-4')) && !existsSync(path.join(tmp, 'x')));
     assert.deepEqual(readFileSync(path.join(dir, 'seed-2', 'model.safetensors')), before);
+  });
+});
+
+describe('train --val', () => {
+  it('resumes with the same split: val columns go on, the training part keeps its size', () => {
+    const out = path.join(tmp, 'val-resume');
+    assert.equal(cli(['train', ...SMALL, '--val', '100', '--out', out]).code, 0);
+    const r = cli(['train', '--resume', out, '--epochs', '2']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /412 train \/ 100 validation \/ 200 test images/);
+    const cfg = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')) as { val: number; data: { train: number; val: number } };
+    assert.deepEqual([cfg.val, cfg.data.train, cfg.data.val], [100, 412, 100]);
+    const rows = readFileSync(path.join(out, 'metrics.csv'), 'utf8').trim().split('\n');
+    assert.equal(rows[0], 'epoch,train_loss,train_acc,test_loss,test_acc,lr,seconds,val_loss,val_acc');
+    assert.deepEqual(rows.slice(1).map((l) => l.split(',').length), [9, 9]);
+    // 100 images: every accuracy is a whole percentage.
+    for (const l of rows.slice(1)) assert.ok(Number.isInteger(Number(l.split(',')[8])), l);
   });
 });
 
