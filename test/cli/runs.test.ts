@@ -45,7 +45,7 @@ describe('run folders', () => {
 
     // --overwrite deletes the old files first: a replacement that dies before its first epoch is
     // saved (here: a full disk after config.json) leaves only its own config.json.
-    const dies = train(['--epochs', '1', '--seed', '8', '--overwrite', '--out', dir], { env: { TINY_MNIST_TEST_DISK_FREE: '2000' } });
+    const dies = train(['--epochs', '1', '--seed', '8', '--overwrite', '--out', dir], { env: { TINY_MNIST_TEST_DISK_FREE: '8000' } });
     assert.equal(dies.code, 2, dies.stderr);
     assert.deepEqual(readdirSync(dir), ['config.json']);
     assert.equal(config(dir).seed, 8);

@@ -177,7 +177,7 @@ describe('tiny-mnist export', () => {
   });
 
   const usage: Array<[string, string[], RegExp]> = [
-    ['no --onnx', ['--model', NET], /^tiny-mnist export: export: --onnx OUT\.onnx is required$/],
+    ['no --onnx', ['--model', NET], /^tiny-mnist export: --onnx OUT\.onnx is required$/],
     ['opset out of range', ['--onnx', 'x.onnx', '--opset', '7'], /--opset must be ≥ 11, got 7/],
     ['missing model file', ['--model', path.join(dir, 'nope.safetensors'), '--onnx', path.join(dir, 'x.onnx')], /nope\.safetensors: no such file$/],
     ['unwritable output', ['--model', NET, '--onnx', path.join(dir, 'no', 'such', 'x.onnx')], /x\.onnx: cannot write \(no such directory\)$/],

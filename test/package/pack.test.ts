@@ -57,7 +57,7 @@ const USER_TS = `import { closeEngine, evaluateFile, predictFiles } from 'tiny-m
 const [model, ...pngs] = process.argv.slice(2);
 if (model === undefined) throw new Error('usage: user.js MODEL PNG...');
 const stats = evaluateFile({ model, limitTest: 500 });
-const digits: number[] = predictFiles(model, pngs).map((p) => p.digit);
+const digits: Array<number | null> = predictFiles(model, pngs).map((p) => p.digit);
 closeEngine();
 console.log(JSON.stringify({ accuracy: stats.accuracy, total: stats.total, digits }));
 
