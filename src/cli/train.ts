@@ -32,7 +32,7 @@ const SPECS: FlagSpec[] = [
   { name: 'jitter', type: 'number', default: R.brightness, min: 0, max: 1, help: 'brightness and contrast jitter ±' },
   { name: 'seed', type: 'int', default: 1, min: 0, max: 2 ** 32 - 1, help: 'random seed (weights, shuffling, augmentation, dropout)' },
   { name: 'seeds', type: 'string', metavar: 'LIST', help: 'train one run per seed, e.g. 1-5 or 1,4,9: folders DIR/seed-N under --out DIR, then a summary over seeds' },
-  { name: 'jobs', type: 'int', default: 1, min: 1, max: 64, help: 'with --seeds: seeds trained at once, each in a child process with --threads 1 unless --threads is given (1: one after another in this process)' },
+  { name: 'jobs', type: 'int', default: 1, min: 1, max: 64, help: 'with --seeds: seeds trained at once, each in its own child process, with --threads 1 unless --threads is given (1: one after another, all threads)' },
   { name: 'val', type: 'int', min: 1, help: 'hold out N training images (a fixed choice from the seed) and report validation loss and accuracy each epoch' },
   THREADS,
   ARCH,
