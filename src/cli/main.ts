@@ -19,6 +19,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./export.js')).exportCommand,
   serve: async () => (await import('./serve.js')).serveCommand,
   plot: async () => (await import('./plot.js')).plotCommand,
+  compare: async () => (await import('./compare.js')).compareCommand,
 };
 
 export const SUMMARIES: Record<string, string> = {
@@ -30,6 +31,7 @@ export const SUMMARIES: Record<string, string> = {
   export: 'write a model as an ONNX file',
   serve: 'serve the web page: draw digits, train in the browser',
   plot: 'redraw curves.svg of a run folder from its metrics.csv',
+  compare: 'final accuracy of many runs (e.g. train --seeds): table, mean, min, max, std',
 };
 
 function usage(): string {

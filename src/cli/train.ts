@@ -10,6 +10,7 @@ import { helpText, parseFlags, UsageError, type FlagSpec } from './args.js';
 import { ARCH, DATA, JSON_FLAG, LIMIT_TEST, THREADS, timestamp } from './common.js';
 import type { Command } from './main.js';
 import { progressPrinter } from './progress.js';
+import { trainSeeds } from './train-seeds.js';
 
 const R = DEFAULT_RECIPE;
 const SPECS: FlagSpec[] = [
@@ -30,6 +31,9 @@ const SPECS: FlagSpec[] = [
   { name: 'rotate', type: 'number', default: R.rotateDeg, min: 0, max: 180, help: 'random rotation ± degrees' },
   { name: 'jitter', type: 'number', default: R.brightness, min: 0, max: 1, help: 'brightness and contrast jitter ±' },
   { name: 'seed', type: 'int', default: 1, min: 0, max: 2 ** 32 - 1, help: 'random seed (weights, shuffling, augmentation, dropout)' },
+  { name: 'seeds', type: 'string', metavar: 'LIST', help: 'train one run per seed, e.g. 1-5 or 1,4,9: folders DIR/seed-N under --out DIR, then a summary over seeds' },
+  { name: 'jobs', type: 'int', default: 1, min: 1, max: 64, help: 'with --seeds: seeds trained at once, each in its own child process, with --threads 1 unless --threads is given (1: one after another, all threads)' },
+  { name: 'val', type: 'int', min: 1, help: 'hold out N training images (a fixed choice from the seed) and report validation loss and accuracy each epoch' },
   THREADS,
   ARCH,
   DATA,
@@ -72,6 +76,8 @@ const ABOUT = `Trains a network and writes model.safetensors, config.json, metri
 
 Run folders: --out DIR refuses a folder that holds a run unless --overwrite (which first deletes that run's files); a lock (run.lock) keeps a second process out. Without --out a new folder runs/<date_time-ms> is made; --dry-run without --out writes nothing.
 Resume: --resume DIR continues the run from its last finished epoch with the settings in DIR/config.json; only --epochs, --threads and --json may be given. --epochs N extends a run (also a finished one) to N epochs in all: the learning-rate schedule keeps its original length, so OneCycle's extra epochs run at its final learning rate (lr / 25 / 10^4), Step and Constant simply continue.
+Many seeds: --seeds 1-5 (or 1,4,9) trains one run per seed into DIR/seed-1, DIR/seed-2, … under --out DIR (each folder follows the rules above), then prints a table of the final-epoch test (and --val) accuracy with mean, min, max and sample standard deviation (n-1), and writes DIR/summary.json, summary.csv and summary.svg. --jobs N trains N seeds at once as child processes.
+Validation: --val N holds out N of the training images (chosen from the seed; the rest train, in their order, and give the BatchNorm recalibration images) and scores them every epoch: metrics.csv gains val_loss,val_acc columns.
 Ctrl-C stops after the current batch (exit 130) and a full disk stops the run (exit 2), each with every finished epoch saved and the line "resume with: tiny-mnist train --resume DIR".`;
 
 function shellWord(s: string): string {
@@ -98,6 +104,8 @@ export const trainCommand: Command = {
       return 0;
     }
     const { flags: f, given } = parseFlags('train', argv, SPECS);
+    if (given.has('seeds')) return trainSeeds(f, given, SPECS, recipeFrom(f, loadArch(f.arch as string)));
+    if (given.has('jobs')) throw new UsageError('train: --jobs goes with --seeds');
     const resume = f.resume as string | undefined;
     if (resume !== undefined) {
       const fixed = [...given].filter((n) => !RESUMABLE.has(n));
@@ -120,6 +128,7 @@ export const trainCommand: Command = {
         dataDir: f.data as string | undefined,
         limitTrain: dry ? Math.min((f['limit-train'] as number | undefined) ?? 256, 256) : (f['limit-train'] as number | undefined),
         limitTest: dry ? Math.min((f['limit-test'] as number | undefined) ?? 1000, 1000) : (f['limit-test'] as number | undefined),
+        val: f.val as number | undefined,
         out: explicitOut ?? (dry ? null : path.join('runs', timestamp())),
         uniqueOut: explicitOut === undefined,
         overwrite: f.overwrite === true,
@@ -130,7 +139,7 @@ export const trainCommand: Command = {
           if (json) return;
           const params = s.trainer.model.parameters().reduce((n, p) => n + p.size, 0);
           const r = s.trainer.recipe;
-          console.log(`tiny-mnist: ${r.arch} (${params.toLocaleString('en-US')} parameters) on ${s.dataset.name}: ${s.dataset.train.count} train / ${s.dataset.test.count} test images, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} from epoch ${s.startEpoch}, seed ${s.seed}; run directory ${s.outDir ?? '(none: --dry-run writes nothing)'}`);
+          console.log(`tiny-mnist: ${r.arch} (${params.toLocaleString('en-US')} parameters) on ${s.dataset.name}: ${s.dataset.train.count} train${s.val ? ` / ${s.val.count} validation` : ''} / ${s.dataset.test.count} test images, ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} from epoch ${s.startEpoch}, seed ${s.seed}; run directory ${s.outDir ?? '(none: --dry-run writes nothing)'}`);
           if (s.resumed) console.log(`  resuming run ${s.runId || '(no id)'} with its recorded settings: batch size ${r.batchSize}, ${r.optimizer} lr ${r.lr}, ${r.schedule} schedule over ${r.epochs} epochs, weight decay ${r.weightDecay}, dropout ${r.dropout ?? 'as in the architecture'}, label smoothing ${r.labelSmoothing}`);
         },
         onProgress: progress?.update,

@@ -1,4 +1,6 @@
 // Per-epoch records: the console line (same fields as the PyTorch example prints) and metrics.csv.
+// A run with a validation split (--val) adds val_loss,val_acc columns; without one the format is
+// exactly the one the committed records use.
 import { FileFormatError } from '../util/errors.js';
 
 export interface EpochRecord {
@@ -9,28 +11,41 @@ export interface EpochRecord {
   testAcc: number;
   lr: number;
   seconds: number;
+  /** Only in runs with --val: loss and accuracy (%) on the held-out training images. */
+  valLoss?: number;
+  valAcc?: number;
 }
 
 export function formatEpoch(r: EpochRecord): string {
-  return `Epoch: ${r.epoch}, loss: ${r.loss.toFixed(4)}, train acc: ${r.trainAcc.toFixed(2)}%, test loss: ${r.testLoss.toFixed(4)}, test acc: ${r.testAcc.toFixed(2)}%, lr: ${Number(r.lr.toPrecision(3))}, ${r.seconds.toFixed(1)} s`;
+  const val = r.valAcc !== undefined ? `, val loss: ${r.valLoss!.toFixed(4)}, val acc: ${r.valAcc.toFixed(2)}%` : '';
+  return `Epoch: ${r.epoch}, loss: ${r.loss.toFixed(4)}, train acc: ${r.trainAcc.toFixed(2)}%${val}, test loss: ${r.testLoss.toFixed(4)}, test acc: ${r.testAcc.toFixed(2)}%, lr: ${Number(r.lr.toPrecision(3))}, ${r.seconds.toFixed(1)} s`;
 }
 
 const COLUMNS = ['epoch', 'train_loss', 'train_acc', 'test_loss', 'test_acc', 'lr', 'seconds'] as const;
+const VAL_COLUMNS = [...COLUMNS, 'val_loss', 'val_acc'] as const;
 
 export function metricsCsv(records: EpochRecord[]): string {
-  const rows = records.map((r) => [r.epoch, r.loss.toFixed(6), r.trainAcc.toFixed(4), r.testLoss.toFixed(6), r.testAcc.toFixed(4), r.lr.toPrecision(6), r.seconds.toFixed(2)].join(','));
-  return [COLUMNS.join(','), ...rows].join('\n') + '\n';
+  const val = records.some((r) => r.valAcc !== undefined);
+  const rows = records.map((r) => {
+    const row = [r.epoch, r.loss.toFixed(6), r.trainAcc.toFixed(4), r.testLoss.toFixed(6), r.testAcc.toFixed(4), r.lr.toPrecision(6), r.seconds.toFixed(2)];
+    if (val) row.push((r.valLoss ?? NaN).toFixed(6), (r.valAcc ?? NaN).toFixed(4));
+    return row.join(',');
+  });
+  return [(val ? VAL_COLUMNS : COLUMNS).join(','), ...rows].join('\n') + '\n';
 }
 
 /** Reads metrics.csv back (as metricsCsv writes it); `file` names it in errors. */
 export function parseMetricsCsv(text: string, file: string): EpochRecord[] {
   const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines[0]?.trim() !== COLUMNS.join(',')) throw new FileFormatError(file, `expected the header "${COLUMNS.join(',')}", got "${(lines[0] ?? '').slice(0, 80)}"`);
+  const header = lines[0]?.trim();
+  const val = header === VAL_COLUMNS.join(',');
+  if (header !== COLUMNS.join(',') && !val) throw new FileFormatError(file, `expected the header "${COLUMNS.join(',')}" (with ",val_loss,val_acc" after a --val run), got "${(lines[0] ?? '').slice(0, 80)}"`);
   if (lines.length < 2) throw new FileFormatError(file, 'no epochs recorded');
+  const n = val ? VAL_COLUMNS.length : COLUMNS.length;
   return lines.slice(1).map((line, i) => {
     const v = line.split(',').map(Number);
-    if (v.length !== COLUMNS.length || !v.every(Number.isFinite)) throw new FileFormatError(file, `line ${i + 2}: expected ${COLUMNS.length} numbers, got "${line.slice(0, 80)}"`);
-    const [epoch, loss, trainAcc, testLoss, testAcc, lr, seconds] = v as [number, number, number, number, number, number, number];
-    return { epoch, loss, trainAcc, testLoss, testAcc, lr, seconds };
+    if (v.length !== n || !v.every(Number.isFinite)) throw new FileFormatError(file, `line ${i + 2}: expected ${n} numbers, got "${line.slice(0, 80)}"`);
+    const [epoch, loss, trainAcc, testLoss, testAcc, lr, seconds, valLoss, valAcc] = v as [number, number, number, number, number, number, number, number, number];
+    return val ? { epoch, loss, trainAcc, testLoss, testAcc, lr, seconds, valLoss, valAcc } : { epoch, loss, trainAcc, testLoss, testAcc, lr, seconds };
   });
 }

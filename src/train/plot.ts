@@ -24,7 +24,9 @@ interface Series {
 
 const W = 640, LEFT = 64, RIGHT = 20, FONT = 14;
 const PLOT_W = W - LEFT - RIGHT;
-const TRAIN = '#1f77b4', TEST = '#d62728', GOAL = '#2ca02c', LR = '#6b7280';
+const TRAIN = '#1f77b4', TEST = '#d62728', GOAL = '#2ca02c', LR = '#6b7280', VAL = '#9467bd';
+/** One colour per run in errorCurvesSvg (tab10 without the goal's green), then repeated dashed. */
+const RUNS = ['#1f77b4', '#ff7f0e', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -138,6 +140,8 @@ export function curvesSvg(records: EpochRecord[], title = 'tiny-mnist training',
     series: [
       { name: 'test error', color: TEST, points: at((r) => 100 - r.testAcc), dots: true },
       { name: 'train error (augmented, dropout)', color: TRAIN, points: at((r) => 100 - r.trainAcc), dots: true },
+      // Runs with --val only: the held-out training images, scored like the test set.
+      ...(records.some((r) => r.valAcc !== undefined) ? [{ name: 'validation error', color: VAL, points: at((r) => 100 - (r.valAcc ?? NaN)), dots: true }] : []),
     ],
     lines: [{ value: 100 - goal, label: `goal: ${goal}% accuracy`, color: GOAL }],
     // The first epoch's train error (~20%) would squash the range that matters.
@@ -163,6 +167,29 @@ export function curvesSvg(records: EpochRecord[], title = 'tiny-mnist training',
 <rect x="0" y="0" width="${W}" height="${y}" fill="white"/>
 <text x="${W / 2}" y="20" text-anchor="middle" font-size="${FONT + 2}" font-weight="bold">${esc(title)}</text>
 <text x="${W / 2}" y="40" text-anchor="middle" font-size="${FONT - 1}" fill="#444">${esc(sub)} · x axis: epoch</text>
+${parts.join('\n')}
+</svg>
+`;
+}
+
+/** summary.svg: the test error of several runs (e.g. one per seed) on one log-scale panel. */
+export function errorCurvesSvg(runs: Array<{ name: string; records: EpochRecord[] }>, title: string, goal = 99.4): string {
+  const all = runs.flatMap((r) => r.records);
+  const e0 = Math.min(...all.map((r) => r.epoch)), e1 = Math.max(...all.map((r) => r.epoch), e0 + 1);
+  const parts: string[] = [];
+  const series: Series[] = runs.map((r, i) => ({
+    name: r.name, color: RUNS[i % RUNS.length]!, dots: true, dash: i >= RUNS.length ? '4 3' : undefined,
+    points: r.records.map((x): [number, number] => [x.epoch, 100 - x.testAcc]),
+  }));
+  const y = 48 + panel(48, {
+    title: 'Test error, % of images wrong (log scale)', height: 300, log: true, unit: '%', series,
+    lines: [{ value: 100 - goal, label: `goal: ${goal}% accuracy`, color: GOAL }],
+  }, e0, e1, parts);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" viewBox="0 0 ${W} ${y}" font-family="sans-serif">
+<title>${esc(title)}</title>
+<rect x="0" y="0" width="${W}" height="${y}" fill="white"/>
+<text x="${W / 2}" y="20" text-anchor="middle" font-size="${FONT + 2}" font-weight="bold">${esc(title)}</text>
+<text x="${W / 2}" y="40" text-anchor="middle" font-size="${FONT - 1}" fill="#444">${runs.length} run${runs.length === 1 ? '' : 's'} · x axis: epoch</text>
 ${parts.join('\n')}
 </svg>
 `;

