@@ -1,10 +1,10 @@
 // Using a saved model from Node: load it from a file, evaluate it on a test set, classify PNG files.
 // The environment-agnostic part (bytes → model, digits → probabilities) is classify.ts.
-import { readFileSync } from 'node:fs';
 import { loadIdxTestSet } from '../data/datasets.js';
 import { toMnistDigit } from '../data/digit.js';
 import { initEngine } from '../engine/node.js';
 import { readPngGrey } from '../io/png.js';
+import { readUserFile } from '../io/user-file.js';
 import type { ArchSpec } from '../models/index.js';
 import type { Module } from '../nn/module.js';
 import { NumericalError, UserError } from '../util/errors.js';
@@ -12,14 +12,7 @@ import { argmax } from '../util/argmax.js';
 import { classify, modelFromBytes } from './classify.js';
 import { evaluate, type EpochStats } from '../train/trainer.js';
 
-export function readUserFile(file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, expected a file' : `cannot read (${code})`}`);
-  }
-}
+export { readUserFile };
 
 /** The model a safetensors file holds, built from the spec it carries (`arch` overrides it); checked before anything is copied. */
 export function loadModel(file: string, arch?: ArchSpec): Module {
