@@ -1,10 +1,10 @@
 // Training augmentation of a batch in wasm, so that the pool's threads share it: the same arithmetic
 // as src/data/augment.ts (the reference), in f64 and in the same order, so the output is bit-identical
-// to it: bilinear rotation with zero fill (torchvision's inverse map), brightness and contrast in the
+// to it: bilinear affine warp (rotation, shift, scale) with zero fill (torchvision's inverse map), brightness and contrast in the
 // drawn order, clamped to [0,1], then (x - mean)/std rounded to f32. The random draws and cos/sin of
 // the angle stay in JavaScript (Math.cos need not round like any wasm cos).
 
-/** Per image, 5 f64 in params: cos, sin, brightness factor, contrast factor, brightness first (0/1). */
+/** Per image, 7 f64 in params: cos/s, sin/s, brightness factor, contrast factor, brightness first (0/1), tx, ty. */
 export function augment_batch(src: usize, params: usize, out: usize, k0: i32, k1: i32, H: i32, W: i32,
   mean: f64, std: f64, work: usize): void {
   const pixels = H * W;
@@ -12,8 +12,8 @@ export function augment_batch(src: usize, params: usize, out: usize, k0: i32, k1
   for (let k = k0; k < k1; k++) {
     const s = src + <usize>(k * pixels);
     for (let p = 0; p < pixels; p++) store<f64>(unit + (<usize>p << 3), <f64>load<u8>(s + <usize>p) / 255);
-    const q = params + (<usize>(5 * k) << 3);
-    rotate(img, unit, H, W, load<f64>(q), load<f64>(q, 8));
+    const q = params + (<usize>(7 * k) << 3);
+    affine(img, unit, H, W, load<f64>(q), load<f64>(q, 8), load<f64>(q, 40), load<f64>(q, 48));
     const b = load<f64>(q, 16), c = load<f64>(q, 24);
     if (load<f64>(q, 32) != 0) {
       brightness(img, pixels, b);
@@ -32,15 +32,16 @@ export function augment_batch(src: usize, params: usize, out: usize, k0: i32, k1
   return load<f64>(a + (<usize>i << 3));
 }
 
-/** rotateBilinear of src/data/augment.ts: dst (H,W) = src rotated about the centre, zero outside. */
-function rotate(dst: usize, src: usize, H: i32, W: i32, cos: f64, sin: f64): void {
+/** affineBilinear of src/data/augment.ts: dst (H,W) = src scaled, rotated about the centre and shifted, zero outside. */
+function affine(dst: usize, src: usize, H: i32, W: i32, a: f64, b: f64, tx: f64, ty: f64): void {
   const cx = <f64>(W - 1) / 2, cy = <f64>(H - 1) / 2;
+  const ox = cx + tx, oy = cy + ty;
   for (let y = 0; y < H; y++) {
-    const xRow = -cos * cx - sin * (<f64>y - cy) + cx;
-    const yRow = -sin * cx + cos * (<f64>y - cy) + cy;
+    const xRow = -a * ox - b * (<f64>y - oy) + cx;
+    const yRow = -b * ox + a * (<f64>y - oy) + cy;
     const row = y * W;
     for (let x = 0; x < W; x++) {
-      const xs = xRow + cos * <f64>x, ys = yRow + sin * <f64>x;
+      const xs = xRow + a * <f64>x, ys = yRow + b * <f64>x;
       const fx0 = Math.floor(xs), fy0 = Math.floor(ys);
       const fx = xs - fx0, fy = ys - fy0;
       const x0 = <i32>fx0, y0 = <i32>fy0;

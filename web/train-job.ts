@@ -4,7 +4,7 @@
 import type { Split } from '../src/data/datasets.js';
 import { encodeModel } from '../src/io/model-file.js';
 import { parseArchSpec, zooSpec, type ArchSpec } from '../src/models/index.js';
-import { DEFAULT_RECIPE, type Recipe } from '../src/train/recipe.js';
+import { DEFAULT_RECIPE, recipeOf, type Recipe } from '../src/train/recipe.js';
 import { evaluateEpoch } from '../src/train/precise-bn.js';
 import { evaluate, makeTrainer, trainEpoch, type EpochStats } from '../src/train/trainer.js';
 import type { TrainEvent, TrainOptions, TrainResult } from './protocol.js';
@@ -22,7 +22,7 @@ export function trainJob(o: TrainOptions, train: Split, test: Split, emit: (e: T
   if (!Number.isInteger(o.epochs) || o.epochs < 1 || o.epochs > 100) throw new RangeError(`train: epochs must be 1 to 100, got ${o.epochs}`);
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new RangeError(`train: batch size must be a positive integer, got ${o.batchSize}`);
   const spec = o.spec ? parseArchSpec(o.spec, 'architecture') : zooSpec(DEFAULT_RECIPE.arch);
-  const recipe: Recipe = { ...DEFAULT_RECIPE, arch: spec.name, epochs: o.epochs, batchSize: o.batchSize };
+  const recipe: Recipe = { ...recipeOf(spec), epochs: o.epochs, batchSize: o.batchSize };
   const t = makeTrainer(spec, recipe, o.seed, train.count);
   emit({ kind: 'data', train: train.count, test: test.count });
   const t0 = performance.now();

@@ -3,33 +3,32 @@
 import path from 'node:path';
 import { loadArch } from '../io/arch-file.js';
 import type { ArchSpec } from '../models/index.js';
-import { DEFAULT_RECIPE, type Recipe } from '../train/recipe.js';
+import { DEFAULT_RECIPE, recipeOf, type Recipe } from '../train/recipe.js';
+import { RECIPE_OPTIONS } from '../train/recipe-options.js';
 import { formatEpoch } from '../train/metrics.js';
 import { RunStopped, runTraining } from '../train/run.js';
-import { helpText, parseFlags, UsageError, type FlagSpec } from './args.js';
+import { helpText, parseFlags, UsageError, type FlagSpec, type FlagValues } from './args.js';
 import { ARCH, DATA, JSON_FLAG, LIMIT_TEST, THREADS, timestamp } from './common.js';
 import type { Command } from './main.js';
 import { progressPrinter } from './progress.js';
 import { trainSeeds } from './train-seeds.js';
 
 const R = DEFAULT_RECIPE;
+/** train's recipe flags, from the table an architecture's "recipe" block also uses; defaults are DEFAULT_RECIPE's. */
+const RECIPE_FLAGS: FlagSpec[] = RECIPE_OPTIONS.flatMap((o): FlagSpec[] => {
+  const { flag: name, type, min, max, minExclusive, choices } = o;
+  if (name === 'nesterov') {
+    return [
+      { name, type: 'bool', help: `Nesterov momentum (SGD; default ${R.nesterov ? 'on' : 'off'})` },
+      { name: 'no-nesterov', type: 'bool', help: 'plain momentum (SGD)' },
+    ];
+  }
+  const def = name === 'dropout' ? undefined : R[o.fields[0]!] as number | string;
+  const help = name === 'dropout' ? `${o.help} (default: as the architecture says)` : o.help;
+  return [{ name, type, min, max, minExclusive, choices, help, default: def }];
+});
 const SPECS: FlagSpec[] = [
-  { name: 'epochs', type: 'int', default: R.epochs, min: 1, max: 10000, help: 'number of epochs' },
-  { name: 'batch-size', type: 'int', default: R.batchSize, min: 1, max: 65536, help: 'training batch size' },
-  { name: 'lr', type: 'number', default: R.lr, min: 0, minExclusive: true, help: 'peak learning rate (OneCycle max_lr)' },
-  { name: 'optimizer', type: 'string', default: R.optimizer, choices: ['sgd', 'adam', 'adamw'], help: 'optimiser' },
-  { name: 'schedule', type: 'string', default: R.schedule, choices: ['onecycle', 'step', 'constant'], help: 'learning-rate schedule' },
-  { name: 'step-size', type: 'int', default: R.stepSize, min: 1, help: '--schedule step: multiply the learning rate by --gamma every N epochs' },
-  { name: 'gamma', type: 'number', default: R.gamma, min: 0, minExclusive: true, max: 1, help: '--schedule step: the factor applied every --step-size epochs' },
-  { name: 'momentum', type: 'number', default: R.momentum, min: 0, max: 0.999, help: 'SGD momentum (OneCycle cycles it 0.95→0.85→0.95)' },
-  { name: 'nesterov', type: 'bool', help: `Nesterov momentum (SGD; default ${R.nesterov ? 'on' : 'off'})` },
-  { name: 'no-nesterov', type: 'bool', help: 'plain momentum (SGD)' },
-  { name: 'weight-decay', type: 'number', default: R.weightDecay, min: 0, max: 1, help: 'weight decay' },
-  { name: 'dropout', type: 'number', min: 0, max: 0.95, help: 'dropout probability of every dropout layer (default: as the architecture says)' },
-  { name: 'label-smoothing', type: 'number', default: R.labelSmoothing, min: 0, max: 0.5, help: 'label smoothing' },
-  { name: 'bn-recalibrate', type: 'number', default: R.bnRecalibrate, min: 0, help: 'training images that re-estimate BatchNorm statistics before each evaluation (0: momentum averages)' },
-  { name: 'rotate', type: 'number', default: R.rotateDeg, min: 0, max: 180, help: 'random rotation ± degrees' },
-  { name: 'jitter', type: 'number', default: R.brightness, min: 0, max: 1, help: 'brightness and contrast jitter ±' },
+  ...RECIPE_FLAGS,
   { name: 'seed', type: 'int', default: 1, min: 0, max: 2 ** 32 - 1, help: 'random seed (weights, shuffling, augmentation, dropout)' },
   { name: 'seeds', type: 'string', metavar: 'LIST', help: 'train one run per seed, e.g. 1-5 or 1,4,9: folders DIR/seed-N under --out DIR, then a summary over seeds' },
   { name: 'jobs', type: 'int', default: 1, min: 1, max: 64, help: 'with --seeds: seeds trained at once, each in its own child process, with --threads 1 unless --threads is given (1: one after another, all threads)' },
@@ -46,27 +45,18 @@ const SPECS: FlagSpec[] = [
   JSON_FLAG,
 ];
 
-function recipeFrom(f: Record<string, unknown>, spec: ArchSpec): Recipe {
-  return {
-    ...DEFAULT_RECIPE,
-    arch: spec.name,
-    epochs: f['dry-run'] ? 1 : (f.epochs as number),
-    batchSize: f['batch-size'] as number,
-    lr: f.lr as number,
-    optimizer: f.optimizer as Recipe['optimizer'],
-    schedule: f.schedule as Recipe['schedule'],
-    stepSize: f['step-size'] as number,
-    gamma: f.gamma as number,
-    momentum: f.momentum as number,
-    nesterov: f.nesterov === true ? true : f['no-nesterov'] === true ? false : DEFAULT_RECIPE.nesterov,
-    weightDecay: f['weight-decay'] as number,
-    dropout: (f.dropout as number | undefined) ?? null,
-    labelSmoothing: f['label-smoothing'] as number,
-    rotateDeg: f.rotate as number,
-    brightness: f.jitter as number,
-    contrast: f.jitter as number,
-    bnRecalibrate: f['bn-recalibrate'] as number,
-  };
+/**
+ * The run's recipe: DEFAULT_RECIPE, then the architecture's own "recipe" block (a zoo entry's tuned
+ * defaults), then the flags given on the command line.
+ */
+function recipeFrom(f: FlagValues, given: Set<string>, spec: ArchSpec): Recipe {
+  const fromFlags: Record<string, unknown> = {};
+  for (const o of RECIPE_OPTIONS) if (given.has(o.flag) && o.flag !== 'nesterov') for (const k of o.fields) fromFlags[k] = f[o.flag];
+  if (given.has('nesterov')) fromFlags.nesterov = true;
+  if (given.has('no-nesterov')) fromFlags.nesterov = false;
+  const recipe: Recipe = { ...recipeOf(spec), ...fromFlags };
+  if (f['dry-run']) recipe.epochs = 1;
+  return recipe;
 }
 
 /** The only flags --resume accepts: the rest are fixed by the run's config.json. */
@@ -77,6 +67,7 @@ const ABOUT = `Trains a network and writes model.safetensors, config.json, metri
 Run folders: --out DIR refuses a folder that holds a run unless --overwrite (which first deletes that run's files); a lock (run.lock) keeps a second process out. Without --out a new folder runs/<date_time-ms> is made; --dry-run without --out writes nothing.
 Resume: --resume DIR continues the run from its last finished epoch with the settings in DIR/config.json; only --epochs, --threads and --json may be given. --epochs N extends a run (also a finished one) to N epochs in all: the learning-rate schedule keeps its original length, so OneCycle's extra epochs run at its final learning rate (lr / 25 / 10^4), Step and Constant simply continue.
 Many seeds: --seeds 1-5 (or 1,4,9) trains one run per seed into DIR/seed-1, DIR/seed-2, … under --out DIR (each folder follows the rules above), then prints a table of the final-epoch test (and --val) accuracy with mean, min, max and sample standard deviation (n-1), and writes DIR/summary.json, summary.csv and summary.svg. --jobs N trains N seeds at once as child processes.
+Recipe: the defaults below are the general ones; an architecture may carry its own in a "recipe" block (train's flag names, e.g. {"lr": 0.2, "translate": 2}; the zoo entries do), and flags given here override both. config.json records the recipe used.
 Validation: --val N holds out N of the training images (chosen from the seed; the rest train, in their order, and give the BatchNorm recalibration images) and scores them every epoch: metrics.csv gains val_loss,val_acc columns.
 Ctrl-C stops after the current batch (exit 130) and a full disk stops the run (exit 2), each with every finished epoch saved and the line "resume with: tiny-mnist train --resume DIR".`;
 
@@ -104,7 +95,7 @@ export const trainCommand: Command = {
       return 0;
     }
     const { flags: f, given } = parseFlags('train', argv, SPECS);
-    if (given.has('seeds')) return trainSeeds(f, given, SPECS, recipeFrom(f, loadArch(f.arch as string)));
+    if (given.has('seeds')) return trainSeeds(f, given, SPECS, recipeFrom(f, given, loadArch(f.arch as string)));
     if (given.has('jobs')) throw new UsageError('train: --jobs goes with --seeds');
     const resume = f.resume as string | undefined;
     if (resume !== undefined) {
@@ -122,7 +113,7 @@ export const trainCommand: Command = {
     try {
       const result = await runTraining({
         spec,
-        recipe: recipeFrom(f, spec),
+        recipe: recipeFrom(f, given, spec),
         seed: f.seed as number,
         threads: f.threads as number | undefined,
         dataDir: f.data as string | undefined,

@@ -14,6 +14,10 @@ export interface AugmentOptions {
   brightness: number;
   /** Contrast factor drawn from [max(0, 1-contrast), 1+contrast]. */
   contrast: number;
+  /** Shift ± this many pixels in x and in y: round(uniform(-t, t)), whole pixels as torchvision's RandomAffine. 0 or absent: none. */
+  translate?: number;
+  /** Scale factor drawn from [1-scale, 1+scale] (zoom about the centre). 0 or absent: none. */
+  scale?: number;
 }
 
 // byte -> float in [0,1], and byte -> normalised float; float64 so both paths round identically.
@@ -38,10 +42,11 @@ export function checkBatch(src: Split, indices: ArrayLike<number>, start: number
 }
 
 export function checkAugment(aug: AugmentOptions): void {
-  for (const key of ['rotateDeg', 'brightness', 'contrast'] as const) {
-    const v = aug[key];
+  for (const key of ['rotateDeg', 'brightness', 'contrast', 'translate', 'scale'] as const) {
+    const v = aug[key] ?? 0;
     if (!Number.isFinite(v) || v < 0) throw new RangeError(`augment ${key} must be a finite number >= 0, got ${v}`);
   }
+  if ((aug.scale ?? 0) >= 1) throw new RangeError(`augment scale must be below 1, got ${aug.scale}`);
 }
 
 /** Writes images indices[start..start+count) into out (count,1,H,W) as (x/255 - MEAN)/STD. */
@@ -66,26 +71,39 @@ export function normaliseBatch(
  * Rotates src (H,W) by angleDeg counter-clockwise about ((W-1)/2, (H-1)/2) into dst (H,W), sampling
  * bilinearly with zero outside the image (torchvision's rotate: inverse map from output pixels).
  */
-export function rotateBilinear(
+export function rotateBilinear(dst: Float64Array, src: ArrayLike<number>, height: number, width: number, angleDeg: number): void {
+  const rad = (angleDeg * Math.PI) / 180;
+  affineBilinear(dst, src, height, width, Math.cos(rad), Math.sin(rad), 0, 0);
+}
+
+/**
+ * torchvision's affine (no shear) into dst (H,W): the output is src scaled by s, rotated by θ about
+ * the centre c = ((W-1)/2, (H-1)/2) and shifted by (tx, ty); a = cos θ / s, b = sin θ / s. Inverse map
+ * from output pixels, bilinear, zero outside the image. With s = 1 and t = 0 the arithmetic is exactly
+ * the plain rotation's (x - cx - 0 and cos/1 round to the same values).
+ */
+export function affineBilinear(
   dst: Float64Array,
   src: ArrayLike<number>,
   height: number,
   width: number,
-  angleDeg: number,
+  a: number,
+  b: number,
+  tx: number,
+  ty: number,
 ): void {
-  const rad = (angleDeg * Math.PI) / 180;
-  const cos = Math.cos(rad);
-  const sin = Math.sin(rad);
   const cx = (width - 1) / 2;
   const cy = (height - 1) / 2;
+  const ox = cx + tx; // the output centre
+  const oy = cy + ty;
   for (let y = 0; y < height; y++) {
-    // Source position of output (x,y): xs = cos*(x-cx) - sin*(y-cy) + cx, ys = sin*(x-cx) + cos*(y-cy) + cy.
-    const xRow = -cos * cx - sin * (y - cy) + cx;
-    const yRow = -sin * cx + cos * (y - cy) + cy;
+    // Source position of output (x,y): xs = a*(x-ox) - b*(y-oy) + cx, ys = b*(x-ox) + a*(y-oy) + cy.
+    const xRow = -a * ox - b * (y - oy) + cx;
+    const yRow = -b * ox + a * (y - oy) + cy;
     const row = y * width;
     for (let x = 0; x < width; x++) {
-      const xs = xRow + cos * x;
-      const ys = yRow + sin * x;
+      const xs = xRow + a * x;
+      const ys = yRow + b * x;
       const x0 = Math.floor(xs);
       const y0 = Math.floor(ys);
       const fx = xs - x0;
@@ -130,18 +148,44 @@ export function adjustContrast(img: Float64Array, factor: number): void {
   }
 }
 
-/** One image's random augmentation: the rng draws angle, order, brightness factor, contrast factor. */
-export function drawAugment(rng: Rng, aug: AugmentOptions): { angle: number; brightnessFirst: boolean; b: number; c: number } {
-  const angle = rng.range(-aug.rotateDeg, aug.rotateDeg);
-  const brightnessFirst = rng.uniform() < 0.5;
-  const b = rng.range(Math.max(0, 1 - aug.brightness), 1 + aug.brightness);
-  const c = rng.range(Math.max(0, 1 - aug.contrast), 1 + aug.contrast);
-  return { angle, brightnessFirst, b, c };
+export interface AugmentDraw {
+  angle: number;
+  tx: number;
+  ty: number;
+  scale: number;
+  brightnessFirst: boolean;
+  b: number;
+  c: number;
 }
 
 /**
- * Like normaliseBatch, but with aug each image is rotated, then brightness and contrast are jittered
- * in a random order. Per image the rng draws: angle, order, brightness factor, contrast factor.
+ * One image's random augmentation, drawn in torchvision's order: angle, then (only when translate > 0)
+ * tx and ty, then (only when scale > 0) the scale, then the jitter order, brightness and contrast
+ * factors. Without translate and scale the draws are exactly those of the rotation-only recipe, so
+ * its runs reproduce.
+ */
+export function drawAugment(rng: Rng, aug: AugmentOptions): AugmentDraw {
+  const angle = rng.range(-aug.rotateDeg, aug.rotateDeg);
+  const t = aug.translate ?? 0;
+  const tx = t > 0 ? Math.round(rng.range(-t, t)) : 0;
+  const ty = t > 0 ? Math.round(rng.range(-t, t)) : 0;
+  const s = aug.scale ?? 0;
+  const scale = s > 0 ? rng.range(1 - s, 1 + s) : 1;
+  const brightnessFirst = rng.uniform() < 0.5;
+  const b = rng.range(Math.max(0, 1 - aug.brightness), 1 + aug.brightness);
+  const c = rng.range(Math.max(0, 1 - aug.contrast), 1 + aug.contrast);
+  return { angle, tx, ty, scale, brightnessFirst, b, c };
+}
+
+/** The affine coefficients of a draw for affineBilinear: a = cos θ / s, b = sin θ / s (θ in degrees → radians as rotateBilinear). */
+export function affineOf(d: AugmentDraw): { a: number; b: number } {
+  const rad = (d.angle * Math.PI) / 180;
+  return { a: Math.cos(rad) / d.scale, b: Math.sin(rad) / d.scale };
+}
+
+/**
+ * Like normaliseBatch, but with aug each image is rotated (and shifted, scaled), then brightness and
+ * contrast are jittered in a random order; the rng draws of each image are drawAugment's.
  * aug = null is exactly normaliseBatch (no rng draws).
  */
 export function augmentBatch(
@@ -162,13 +206,15 @@ export function augmentBatch(
   const { height, width, images } = src;
   const pixels = height * width;
   const unit = new Float64Array(pixels); // source image in [0,1], reused for every image
-  const work = new Float64Array(pixels); // rotated + jittered image
+  const work = new Float64Array(pixels); // transformed + jittered image
   for (let k = 0; k < count; k++) {
     const from = indices[start + k]! * pixels;
     for (let p = 0; p < pixels; p++) unit[p] = UNIT_LUT[images[from + p]!]!;
 
-    const { angle, brightnessFirst, b, c } = drawAugment(rng, aug);
-    rotateBilinear(work, unit, height, width, angle);
+    const d = drawAugment(rng, aug);
+    const { brightnessFirst, b, c } = d;
+    const m = affineOf(d);
+    affineBilinear(work, unit, height, width, m.a, m.b, d.tx, d.ty);
     if (brightnessFirst) {
       adjustBrightness(work, b);
       adjustContrast(work, c);

@@ -20,6 +20,11 @@ export type LayerSpec =
 export interface ArchSpec {
   name: string;
   layers: LayerSpec[];
+  /**
+   * The architecture's default training recipe in train's flag names ({"lr": 0.2, "translate": 2});
+   * checked by the train layer (train/recipe-options.ts), kept here as written. Absent: the defaults.
+   */
+  recipe?: Readonly<Record<string, number | string | boolean>>;
 }
 
 /** Options each layer type takes (besides `type` and `name`), with PyTorch's defaults; undefined = required. */
@@ -62,7 +67,12 @@ export function parseArchSpec(json: unknown, source: string): ArchSpec {
   };
   if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('an architecture must be a JSON object with a "layers" array');
   const top = json as Record<string, unknown>;
-  for (const k of Object.keys(top)) if (k !== 'name' && k !== 'layers' && k !== 'description') fail(`unknown key "${k}" (expected "name", "layers", "description")`);
+  for (const k of Object.keys(top)) if (!['name', 'layers', 'description', 'recipe'].includes(k)) fail(`unknown key "${k}" (expected "name", "layers", "description", "recipe")`);
+  const recipe = top.recipe;
+  if (recipe !== undefined && (typeof recipe !== 'object' || recipe === null || Array.isArray(recipe)
+    || Object.values(recipe).some((v) => !['number', 'string', 'boolean'].includes(typeof v)))) {
+    fail('"recipe" must be an object of settings named as train\'s flags, e.g. {"lr": 0.2, "translate": 2}');
+  }
   if (top.name !== undefined && (typeof top.name !== 'string' || !/^[\w.-]{1,64}$/.test(top.name))) fail('"name" must be 1–64 letters, digits, "_", "-" or "."');
   if (!Array.isArray(top.layers) || top.layers.length === 0) fail('"layers" must be a non-empty array');
   const raw = top.layers as unknown[];
@@ -94,6 +104,7 @@ export function parseArchSpec(json: unknown, source: string): ArchSpec {
   const last = layers[layers.length - 1]!;
   if (last.type !== 'logsoftmax') fail(`layer ${layers.length - 1} (${last.type}): the last layer must be logsoftmax (the loss and every command take log-probabilities)`);
   const spec: ArchSpec = { name: (top.name as string | undefined) ?? 'custom', layers };
+  if (recipe !== undefined) spec.recipe = { ...(recipe as Record<string, number | string | boolean>) };
   sources.set(spec, source);
   return spec;
 }

@@ -9,6 +9,10 @@
 // ones (bnRecalibrate); the momentum statistics alone moved the score by up to 7 images between the
 // last epochs, where the learning rate is ~0 and the weights no longer change.
 
+import { sourceOf, type ArchSpec } from '../models/spec.js';
+import { FileFormatError } from '../util/errors.js';
+import { recipeSettings } from './recipe-options.js';
+
 export interface Recipe {
   /** The architecture's name (a zoo entry or the spec file's "name"); the spec itself is recorded beside the recipe. */
   arch: string;
@@ -33,6 +37,9 @@ export interface Recipe {
   labelSmoothing: number;
   /** Augmentation: rotation ±degrees (bilinear, zero fill), brightness and contrast jitter ±. */
   rotateDeg: number;
+  /** Augmentation: shift ± whole pixels in x and y, and scale 1 ± scale (torchvision's RandomAffine); 0: off. */
+  translate: number;
+  scale: number;
   brightness: number;
   contrast: number;
   /**
@@ -61,10 +68,22 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   dropout: null,
   labelSmoothing: 0.1,
   rotateDeg: 7,
+  translate: 0,
+  scale: 0,
   brightness: 0.1,
   contrast: 0.1,
   bnRecalibrate: 10240,
 });
+
+/**
+ * The recipe an architecture trains with by default: DEFAULT_RECIPE, then the settings of the spec's
+ * own "recipe" block (a zoo entry's tuned recipe), under the spec's name. A bad block is a
+ * FileFormatError naming the file the spec came from.
+ */
+export function recipeOf(spec: ArchSpec, base: Readonly<Recipe> = DEFAULT_RECIPE): Recipe {
+  const settings = spec.recipe ? recipeSettings(spec.recipe, (msg) => { throw new FileFormatError(sourceOf(spec), msg); }) : {};
+  return { ...base, ...settings, arch: spec.name };
+}
 
 /** Evaluation batch: activations are ~240 KB per image, so 250 keeps the arena near 60 MB. */
 export const EVAL_BATCH = 250;

@@ -20,6 +20,8 @@ const SETTINGS: AugmentOptions[] = [
   { rotateDeg: 7, brightness: 0.1, contrast: 0.1 },
   { rotateDeg: 45, brightness: 0.9, contrast: 2 },
   { rotateDeg: 0, brightness: 0, contrast: 0 },
+  { rotateDeg: 10, brightness: 0.1, contrast: 0.1, translate: 2, scale: 0.1 },
+  { rotateDeg: 0, brightness: 0, contrast: 0, translate: 6, scale: 0.45 },
 ];
 
 after(closeEngine);

@@ -9,6 +9,8 @@ import {
   augmentBatch,
   normaliseBatch,
   rotateBilinear,
+  affineBilinear,
+  drawAugment,
 } from '../../src/data/augment.js';
 import { MNIST_MEAN, MNIST_STD } from '../../src/data/constants.js';
 import type { Split } from '../../src/data/datasets.js';
@@ -59,6 +61,62 @@ test('rotating by +90 degrees turns the image counter-clockwise (numpy rot90)', 
       }
     }
   }
+});
+
+test('a whole-pixel translation shifts the image and fills zeros (a naive shift)', () => {
+  const H = 5, W = 6;
+  const src = Float64Array.from({ length: H * W }, (_, i) => ((i * 5) % 13) / 12 + 0.01);
+  for (const [tx, ty] of [[2, 0], [0, -1], [-3, 2], [1, 1]] as const) {
+    const dst = new Float64Array(H * W);
+    affineBilinear(dst, src, H, W, 1, 0, tx, ty);
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const sx = x - tx, sy = y - ty; // output (x, y) shows source (x - tx, y - ty)
+        const want = sx >= 0 && sx < W && sy >= 0 && sy < H ? src[sy * W + sx]! : 0;
+        assert.ok(Math.abs(dst[y * W + x]! - want) < 1e-12, `t=(${tx},${ty}) at (${x},${y}): ${dst[y * W + x]} vs ${want}`);
+      }
+    }
+  }
+});
+
+test('scale 0.5 about the centre samples every second source pixel (5x5, centre 2)', () => {
+  const n = 5;
+  const src = Float64Array.from({ length: n * n }, (_, i) => (i % 7) / 7 + 0.05);
+  const dst = new Float64Array(n * n);
+  affineBilinear(dst, src, n, n, 1 / 0.5, 0, 0, 0); // a = cos 0 / s
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const sx = 2 * x - 2, sy = 2 * y - 2; // (x - c)/s + c
+      const want = sx >= 0 && sx < n && sy >= 0 && sy < n ? src[sy * n + sx]! : 0;
+      assert.ok(Math.abs(dst[y * n + x]! - want) < 1e-12, `(${x},${y})`);
+    }
+  }
+});
+
+test('drawAugment: whole-pixel shifts cover -t..t, scales stay in 1 ± s, and t = s = 0 draws as rotation only', () => {
+  const rng = new Rng(4);
+  const seen = new Map<number, number>();
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < 4000; i++) {
+    const d = drawAugment(rng, { rotateDeg: 5, brightness: 0.1, contrast: 0.1, translate: 2, scale: 0.2 });
+    for (const t of [d.tx, d.ty]) {
+      assert.ok(Number.isInteger(t) && Math.abs(t) <= 2, String(t));
+      seen.set(t, (seen.get(t) ?? 0) + 1);
+    }
+    lo = Math.min(lo, d.scale);
+    hi = Math.max(hi, d.scale);
+  }
+  assert.deepEqual([...seen.keys()].sort((a, b) => a - b), [-2, -1, 0, 1, 2]);
+  // round(uniform(-2, 2)): ±2 get half the weight of -1, 0, 1 (1/8 vs 1/4 of 8000 draws).
+  assert.ok(Math.abs(seen.get(2)! - 1000) < 150 && Math.abs(seen.get(0)! - 2000) < 200, JSON.stringify([...seen]));
+  assert.ok(lo >= 0.8 && lo < 0.81 && hi < 1.2 && hi > 1.19, `${lo} ${hi}`);
+  // Off: four draws per image, exactly as before translate and scale existed.
+  const a = new Rng(9), b = new Rng(9);
+  const d = drawAugment(a, { rotateDeg: 7, brightness: 0.1, contrast: 0.1, translate: 0, scale: 0 });
+  const angle = b.range(-7, 7);
+  const first = b.uniform() < 0.5;
+  assert.deepEqual([d.angle, d.brightnessFirst, d.b, d.c, d.tx, d.ty, d.scale], [angle, first, b.range(0.9, 1.1), b.range(0.9, 1.1), 0, 0, 1]);
+  assert.equal(a.nextU32(), b.nextU32());
 });
 
 test('a 45-degree rotation blends bilinearly and reads zero outside', () => {
