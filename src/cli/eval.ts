@@ -2,7 +2,7 @@
 import { evaluateFile } from '../infer/inference.js';
 import { loadArch } from '../io/arch-file.js';
 import { helpText, parseFlags } from './args.js';
-import { MODEL_ARCH, DATA, JSON_FLAG, LIMIT_TEST, shippedModelPath, THREADS } from './common.js';
+import { MODEL_ARCH, DATA, JSON_FLAG, LIMIT_TEST, modelPathFrom, THREADS } from './common.js';
 import type { Command } from './main.js';
 
 const SPECS = [
@@ -19,7 +19,7 @@ export const evalCommand: Command = {
       return 0;
     }
     const { flags: f } = parseFlags('eval', argv, SPECS);
-    const model = (f.model as string | undefined) ?? shippedModelPath();
+    const model = modelPathFrom(f);
     const r = evaluateFile({ model, arch: f.arch === undefined ? undefined : loadArch(f.arch as string), dataDir: f.data as string | undefined, limitTest: f['limit-test'] as number | undefined, threads: f.threads as number | undefined });
     if (f.json) console.log(JSON.stringify({ loss: r.loss, accuracy: r.accuracy, correct: r.correct, total: r.total }));
     else console.log(`test loss: ${r.loss.toFixed(4)}, test acc: ${r.accuracy.toFixed(2)}% (${r.correct}/${r.total}), model ${model}`);

@@ -8,7 +8,7 @@ import { exportOnnx, ONNX_OPSETS } from '../io/onnx.js';
 import { loadModel } from '../infer/inference.js';
 import { UserError } from '../util/errors.js';
 import { helpText, parseFlags, UsageError } from './args.js';
-import { MODEL_ARCH, shippedModelPath } from './common.js';
+import { MODEL_ARCH, modelPathFrom } from './common.js';
 import type { Command } from './main.js';
 
 const SPECS = [
@@ -42,7 +42,7 @@ export const exportCommand: Command = {
     if (positionals.length > 0) throw new UsageError(`export: unexpected argument "${positionals[0]}" (see tiny-mnist export --help)`);
     const out = f.onnx as string | undefined;
     if (out === undefined) throw new UsageError('export: --onnx OUT.onnx is required');
-    const modelFile = (f.model as string | undefined) ?? shippedModelPath();
+    const modelFile = modelPathFrom(f);
     initEngine({ threads: 1 });
     const model = loadModel(modelFile, f.arch === undefined ? undefined : loadArch(f.arch as string));
     const opset = f.opset as number, fold = f['fold-bn'] === true;

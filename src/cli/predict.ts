@@ -4,7 +4,7 @@
 import { predictFiles } from '../infer/inference.js';
 import { loadArch } from '../io/arch-file.js';
 import { helpText, parseFlags, UsageError } from './args.js';
-import { JSON_FLAG, MODEL_ARCH, shippedModelPath, THREADS } from './common.js';
+import { JSON_FLAG, MODEL_ARCH, modelPathFrom, THREADS } from './common.js';
 import type { Command } from './main.js';
 
 const SPECS = [
@@ -22,7 +22,7 @@ export const predictCommand: Command = {
     }
     const { flags: f, positionals } = parseFlags('predict', argv, SPECS);
     if (positionals.length === 0) throw new UsageError('predict: give at least one PNG file');
-    const preds = predictFiles((f.model as string | undefined) ?? shippedModelPath(), positionals, f.threads as number | undefined,
+    const preds = predictFiles(modelPathFrom(f), positionals, f.threads as number | undefined,
       f.arch === undefined ? undefined : loadArch(f.arch as string));
     let failed = 0;
     for (const p of preds) {

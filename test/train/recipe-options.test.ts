@@ -1,6 +1,6 @@
 // An architecture's own recipe ("recipe" block, in train's flag names): what it sets, what it refuses
 // (one line naming the file), and through the CLI that a flag given on the command line wins over it
-// and that config.json records the result.
+// and that config.json records the result and the command's wall time.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -63,9 +63,14 @@ test('train: flags given override the architecture\'s recipe, which overrides th
   const file = path.join(tmp, 'net.json');
   writeFileSync(file, JSON.stringify({ name: 'net', layers: LAYERS, recipe: { lr: 0.3, translate: 1, scale: 0.1, 'weight-decay': 0 } }));
   const out = path.join(tmp, 'run');
+  const t0 = performance.now();
   const r = cli(['train', '--arch', file, '--lr', '0.05', '--limit-train', '256', '--limit-test', '100', '--epochs', '1', '--out', out]);
+  const elapsed = (performance.now() - t0) / 1000;
   assert.equal(r.code, 0, r.stderr);
-  const cfg = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')) as { recipe: Record<string, unknown> };
+  const cfg = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8')) as { recipe: Record<string, unknown>; finished: { wallSeconds: number; resumed: boolean } };
+  // The whole command's wall time, recorded by the run: within what this test measured around it.
+  assert.ok(cfg.finished.wallSeconds > 0 && cfg.finished.wallSeconds <= elapsed, `${cfg.finished.wallSeconds} s recorded, ${elapsed} s measured`);
+  assert.equal(cfg.finished.resumed, false);
   assert.equal(cfg.recipe.lr, 0.05); // the flag
   assert.equal(cfg.recipe.translate, 1); // the file
   assert.equal(cfg.recipe.scale, 0.1);
