@@ -26,8 +26,9 @@ describe('committed training records', () => {
       // (0.05): the same as every dropout layer of zoo/seed16k.json, so the same recipe.
       const drops = zooSpec('seed16k').layers.flatMap((l) => (l.type === 'dropout' ? [l.p] : []));
       const recipe = cfg.recipe.dropout !== null && drops.every((p) => p === cfg.recipe.dropout) ? { ...cfg.recipe, dropout: null } : cfg.recipe;
-      // Records made before --step-size and --gamma existed ran StepLR's then fixed 5 and 0.1.
-      assert.deepEqual({ stepSize: 5, gamma: 0.1, ...(recipe as object) }, DEFAULT_RECIPE);
+      // Records made before --step-size and --gamma existed ran StepLR's then fixed 5 and 0.1; before
+      // --translate and --scale, no shift or scale.
+      assert.deepEqual({ stepSize: 5, gamma: 0.1, translate: 0, scale: 0, ...(recipe as object) }, DEFAULT_RECIPE);
       assert.ok(cfg.parameters < 18000);
       const rows = readFileSync(`${ROOT}results/${d}/metrics.csv`, 'utf8').trim().split('\n').slice(1).map((r) => r.split(',').map(Number));
       assert.ok(rows.length >= 1 && rows.length <= 19, `${rows.length} epochs`);
