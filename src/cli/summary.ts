@@ -3,6 +3,7 @@ import { initEngine } from '../engine/node.js';
 import { loadArch } from '../io/arch-file.js';
 import { buildModel } from '../models/index.js';
 import { formatLayerTable, formatSummary, summarize } from '../models/summary.js';
+import { recipeOf } from '../train/recipe.js';
 import { Rng } from '../util/rng.js';
 import { helpText, parseFlags } from './args.js';
 import { ARCH, JSON_FLAG } from './common.js';
@@ -23,7 +24,10 @@ export const summaryCommand: Command = {
     const spec = loadArch(flags.arch as string);
     const model = buildModel(spec, { initRng: new Rng(0), dropoutRng: new Rng(0) });
     const s = summarize(model, spec);
-    console.log(flags.json ? JSON.stringify(s) : `${formatSummary(s)}\n\n${formatLayerTable(s)}`);
+    recipeOf(spec); // a bad "recipe" block is reported here too, naming the file
+    const block = spec.recipe ? Object.entries(spec.recipe).map(([k, v]) => (typeof v === 'boolean' ? `--${v ? '' : 'no-'}${k}` : `--${k} ${String(v)}`)).join(' ') : '';
+    const recipeLine = block ? `\n\nTrains by default with its own recipe: ${block} (tiny-mnist train --help has the rest)` : '';
+    console.log(flags.json ? JSON.stringify({ ...s, ...(spec.recipe ? { recipe: spec.recipe } : {}) }) : `${formatSummary(s)}\n\n${formatLayerTable(s)}${recipeLine}`);
     return 0;
   },
 };
