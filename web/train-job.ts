@@ -5,6 +5,7 @@ import type { Split } from '../src/data/datasets.js';
 import { encodeModel } from '../src/io/model-file.js';
 import { parseArchSpec, zooSpec, type ArchSpec } from '../src/models/index.js';
 import { DEFAULT_RECIPE, recipeOf, type Recipe } from '../src/train/recipe.js';
+import { withScoredWeights } from '../src/train/ema.js';
 import { evaluateEpoch } from '../src/train/precise-bn.js';
 import { evaluate, makeTrainer, trainEpoch, type EpochStats } from '../src/train/trainer.js';
 import type { TrainEvent, TrainOptions, TrainResult } from './protocol.js';
@@ -27,6 +28,7 @@ export function trainJob(o: TrainOptions, train: Split, test: Split, emit: (e: T
   emit({ kind: 'data', train: train.count, test: test.count });
   const t0 = performance.now();
   let last: EpochStats = evaluate(t.model, test);
+  let final: ArrayBuffer | null = null;
   emit({ kind: 'epoch', epoch: 0, train: null, test: last, seconds: (performance.now() - t0) / 1000 });
   for (let epoch = 1; epoch <= recipe.epochs; epoch++) {
     const e0 = performance.now();
@@ -37,13 +39,18 @@ export function trainJob(o: TrainOptions, train: Split, test: Split, emit: (e: T
       sent = now;
       emit({ kind: 'progress', epoch, done, total, imagesPerSecond, loss: running?.loss, accuracy: running?.accuracy });
     });
-    last = evaluateEpoch(t.model, train, test, recipe); // precise BatchNorm statistics first, as the CLI
+    // Precise BatchNorm statistics first, and the averaged weights with an EMA recipe, as the CLI.
     // The model after every epoch goes with its event (16,626 floats): if the user stops the run
     // during the next epoch, the page still has this one to offer.
-    const model = modelBytes(t.model, spec, recipe, epoch, last, train.count);
+    const { scored, model } = withScoredWeights(t.ema, () => {
+      const scored = evaluateEpoch(t.model, train, test, recipe);
+      return { scored, model: modelBytes(t.model, spec, recipe, epoch, scored, train.count) };
+    });
+    last = scored;
+    final = model;
     emit({ kind: 'epoch', epoch, train: stats, test: last, seconds: (performance.now() - e0) / 1000, model });
   }
-  return { bytes: modelBytes(t.model, spec, recipe, recipe.epochs, last, train.count), test: last, seconds: (performance.now() - t0) / 1000 };
+  return { bytes: final ?? modelBytes(t.model, spec, recipe, recipe.epochs, last, train.count), test: last, seconds: (performance.now() - t0) / 1000 };
 }
 
 function modelBytes(model: Parameters<typeof encodeModel>[0], spec: ArchSpec, recipe: Recipe, epoch: number, test: EpochStats, trainCount: number): ArrayBuffer {

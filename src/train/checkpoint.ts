@@ -1,5 +1,5 @@
 // Checkpoints: everything needed to continue a run bit-for-bit — weights and BatchNorm statistics,
-// optimiser slots, schedule position, RNG states and the metrics so far — in one safetensors file
+// optimiser slots, the weight average (--ema), schedule position, RNG states and the metrics so far — in one safetensors file
 // (tensors + JSON metadata), written atomically so a crash at any moment leaves the last one whole.
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -28,6 +28,7 @@ export function saveCheckpoint(path: string, t: Trainer, meta: CheckpointMeta): 
   for (const [slot, list] of Object.entries(opt.slots)) {
     list.forEach((a, i) => tensors.push([`optim.${slot}.${i}`, { shape: [a.length], data: a }]));
   }
+  t.ema?.shadow.forEach((a, i) => tensors.push([`ema.${i}`, { shape: [a.length], data: a }]));
   const state = {
     ...meta,
     step: t.step,
@@ -58,8 +59,10 @@ export function loadCheckpoint(path: string, t: Trainer): CheckpointMeta {
   }
   const model = new Map<string, NamedTensor>();
   const slots: Record<string, Float32Array[]> = {};
+  const ema: Float32Array[] = [];
   for (const [name, x] of tensors) {
     if (name.startsWith('model.')) model.set(name.slice(6), x);
+    else if (name.startsWith('ema.')) ema[Number(name.slice(4))] = x.data;
     else if (name.startsWith('optim.')) {
       const [, slot, idx] = name.split('.');
       (slots[slot!] ??= [])[Number(idx)] = x.data;
@@ -67,6 +70,11 @@ export function loadCheckpoint(path: string, t: Trainer): CheckpointMeta {
   }
   loadStateDict(t.model, model, path);
   t.optimizer.loadState({ ...state.optimizer, slots });
+  if (t.ema) {
+    const sh = t.ema.shadow;
+    if (ema.length !== sh.length || sh.some((s, i) => ema[i]?.length !== s.length)) throw new FileFormatError(path, `the weight average (--ema) has ${ema.length} tensors in the checkpoint, the model ${sh.length}`);
+    sh.forEach((s, i) => s.set(ema[i]!));
+  }
   t.step = state.step;
   t.rngs.data.setState(nullToNaN(state.rngs.data));
   t.rngs.augment.setState(nullToNaN(state.rngs.augment));

@@ -35,6 +35,7 @@ export const RECIPE_OPTIONS: readonly RecipeOption[] = [
   { flag: 'rotate', type: 'number', min: 0, max: 180, help: 'random rotation ± degrees', fields: ['rotateDeg'] },
   { flag: 'translate', type: 'int', min: 0, max: 14, help: 'random shift ± whole pixels in x and y (torchvision RandomAffine translate)', fields: ['translate'] },
   { flag: 'scale', type: 'number', min: 0, max: 0.5, help: 'random scale 1 ± N about the centre', fields: ['scale'] },
+  { flag: 'ema', type: 'number', min: 0, max: 0.99999, help: 'average the weights over steps with this decay (e.g. 0.999; needs --bn-recalibrate > 0); evaluations and model.safetensors use the average (0: off)', fields: ['ema'] },
   { flag: 'jitter', type: 'number', min: 0, max: 1, help: 'brightness and contrast jitter ±', fields: ['brightness', 'contrast'] },
 ];
 

@@ -48,6 +48,11 @@ export interface Recipe {
    * momentum averages. Never changes the weights.
    */
   bnRecalibrate: number;
+  /**
+   * Weight EMA (train/ema.ts): the decay per step of an exponential moving average of the weights
+   * that evaluations and the saved model use; 0: off (the last step's weights).
+   */
+  ema: number;
 }
 
 export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
@@ -73,6 +78,7 @@ export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({
   brightness: 0.1,
   contrast: 0.1,
   bnRecalibrate: 10240,
+  ema: 0,
 });
 
 /**

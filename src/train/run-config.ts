@@ -46,8 +46,8 @@ export function readRunConfig(dir: string): RunConfig & { raw: Record<string, un
     && (c.val === undefined || (Number.isSafeInteger(c.val) && c.val > 0));
   if (!ok) throw new UserError(`${file}: not a tiny-mnist run configuration (needs recipe, seed and options); the run cannot be resumed`);
   // Runs recorded before bnRecalibrate existed evaluated with momentum statistics; before translate
-  // and scale existed, augmentation was rotation and jitter only.
-  const recipe = { ...c.recipe!, bnRecalibrate: c.recipe!.bnRecalibrate ?? 0, translate: c.recipe!.translate ?? 0, scale: c.recipe!.scale ?? 0 };
+  // and scale existed, augmentation was rotation and jitter only; before ema, the last weights scored.
+  const recipe = { ...c.recipe!, bnRecalibrate: c.recipe!.bnRecalibrate ?? 0, translate: c.recipe!.translate ?? 0, scale: c.recipe!.scale ?? 0, ema: c.recipe!.ema ?? 0 };
   const spec = c.spec !== undefined ? parseArchSpec(c.spec, `${file} (spec)`) : zooSpec(recipe.arch);
   return { runId: c.runId, spec, recipe, seed: c.seed!, epochs: c.epochs, val: c.val, options: c.options!, raw: raw as Record<string, unknown> };
 }

@@ -6,7 +6,6 @@ import path from 'node:path';
 import type { Dataset, Split } from '../data/datasets.js';
 import { engine } from '../engine/wasm.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { encodeModel } from '../io/model-file.js';
 import { UserError } from '../util/errors.js';
 import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { metricsCsv, type EpochRecord } from './metrics.js';
@@ -94,11 +93,11 @@ function writeOrFail(file: string, data: Uint8Array | string): void {
 }
 
 /** Writes the epoch's files; checkpoint last, so it is never ahead of the model and metrics beside it. */
-export function writeRunFiles(dir: string, t: Trainer, plan: Plan, records: EpochRecord[], saved: () => string): void {
+export function writeRunFiles(dir: string, t: Trainer, plan: Plan, records: EpochRecord[], model: Uint8Array, saved: () => string): void {
   const last = records[records.length - 1]!;
   const { recipe, seed } = plan;
   const files: Array<[string, () => Uint8Array | string]> = [
-    ['model.safetensors', () => encodeModel(t.model, { epoch: String(last.epoch), test_accuracy: last.testAcc.toFixed(2) }, plan.spec)],
+    ['model.safetensors', () => model],
     ['metrics.csv', () => metricsCsv(records)],
     ['curves.svg', () => runCurvesSvg(records, recipe, seed, t.stepsPerEpoch)],
   ];

@@ -12,6 +12,8 @@ import { UserError } from '../util/errors.js';
 import type { EpochRecord } from './metrics.js';
 import { preflight } from './preflight.js';
 import type { Recipe } from './recipe.js';
+import { encodeModel } from '../io/model-file.js';
+import { withScoredWeights } from './ema.js';
 import { evaluateEpoch } from './precise-bn.js';
 import { readRunConfig } from './run-config.js';
 import { configJson, recordFinish, resumeFrom, RunStopped, takeFolder, writeRunFiles, type Plan } from './run-files.js';
@@ -139,15 +141,19 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       const t0 = performance.now();
       const tr = await trainEpochStoppable(trainer, dataset, o);
       if (tr === null) throw new RunStopped(`interrupted during epoch ${epoch}; ${saved()}`, dir, true);
-      const te = evaluateEpoch(trainer.model, dataset.train, dataset.test, recipe);
-      // Scored with the same recalibrated BatchNorm statistics as the test set.
-      const va = val ? evaluate(trainer.model, val) : null;
+      // Scored (and saved) with the weights the recipe scores: the average with --ema; validation
+      // with the same recalibrated BatchNorm statistics as the test set.
+      const { te, va, model } = withScoredWeights(trainer.ema, () => {
+        const te = evaluateEpoch(trainer.model, dataset.train, dataset.test, recipe);
+        const va = val ? evaluate(trainer.model, val) : null;
+        return { te, va, model: dir ? encodeModel(trainer.model, { epoch: String(epoch), test_accuracy: te.accuracy.toFixed(2) }, plan.spec) : null };
+      });
       const rec: EpochRecord = {
         epoch, loss: tr.loss, trainAcc: tr.accuracy, testLoss: te.loss, testAcc: te.accuracy,
         lr: trainer.optimizer.lr, seconds: (performance.now() - t0) / 1000,
         ...(va ? { valLoss: va.loss, valAcc: va.accuracy } : {}),
       };
-      if (dir) writeRunFiles(dir, trainer, plan, [...records, rec], saved);
+      if (dir) writeRunFiles(dir, trainer, plan, [...records, rec], model!, saved);
       records.push(rec);
       o.onEpoch?.(rec);
       if (epoch < plan.epochs && o.shouldStop?.()) throw new RunStopped(`interrupted after epoch ${epoch}; ${saved()}`, dir, true);

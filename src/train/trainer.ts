@@ -16,9 +16,10 @@ import { ConstantLR, OneCycle, StepLR, type Schedule } from '../optim/schedule.j
 import { SGD } from '../optim/sgd.js';
 import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
-import { NumericalError } from '../util/errors.js';
+import { NumericalError, UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { argmax } from '../util/argmax.js';
+import { WeightEma } from './ema.js';
 import { EVAL_BATCH, type Recipe } from './recipe.js';
 
 export interface EpochStats {
@@ -38,6 +39,8 @@ export interface Trainer {
   /** Global step (updates done so far), for the schedule. */
   step: number;
   stepsPerEpoch: number;
+  /** The weight average evaluations and saved models use (recipe.ema > 0), else null. */
+  ema: WeightEma | null;
   /** When set, milliseconds per phase of a training step accumulate here (the benchmark's profile). */
   timing?: PhaseTimes;
 }
@@ -73,7 +76,11 @@ export function makeTrainer(arch: ArchSpec | Module, recipe: Recipe, seed: numbe
       : new Adam(params, { lr: recipe.lr, weightDecay: recipe.weightDecay, decoupled: recipe.optimizer === 'adamw' });
   const spe = stepsPerEpoch(trainCount, recipe.batchSize);
   const schedule = makeSchedule(recipe, spe);
-  return { model, optimizer, schedule, recipe, rngs, step: 0, stepsPerEpoch: spe };
+  const ema = (recipe.ema ?? 0) > 0 ? new WeightEma(params, recipe.ema) : null;
+  if (ema && !(recipe.bnRecalibrate > 0)) {
+    throw new UserError('--ema needs --bn-recalibrate > 0: the averaged weights need BatchNorm statistics of their own, re-estimated before each evaluation');
+  }
+  return { model, optimizer, schedule, recipe, rngs, step: 0, stepsPerEpoch: spe, ema };
 }
 
 export function makeSchedule(r: Recipe, spe: number): Schedule {
@@ -181,6 +188,7 @@ export function* trainEpochSteps(t: Trainer, data: Split, onProgress?: Progress)
       e.arena.release(mark);
       throw new NumericalError(`training diverged: weights became NaN or Infinity at step ${t.step - 1}, learning rate ${sv.lr.toPrecision(4)}; try a smaller --lr`);
     }
+    t.ema?.update();
     lap('update');
     lossSum += lv * B;
     correct += argmaxCorrect(logp.data(), target, logp.shape[1]!);

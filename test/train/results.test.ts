@@ -69,10 +69,10 @@ describe('every committed run', () => {
       const cfg = JSON.parse(readFileSync(`${ROOT}${d}/config.json`, 'utf8')) as { parameters: number; recipe: Recipe };
       // Records written before architectures carried their dropout rates hold the rate in the recipe
       // (0.05, the same as every dropout layer of zoo/seed16k.json); before --step-size and --gamma,
-      // StepLR's fixed 5 and 0.1; before --translate and --scale, neither.
+      // StepLR's fixed 5 and 0.1; before --translate, --scale and --ema, none of them.
       const drops = zooSpec(cfg.recipe.arch).layers.flatMap((l) => (l.type === 'dropout' ? [l.p] : []));
       const recipe = cfg.recipe.dropout !== null && drops.every((p) => p === cfg.recipe.dropout) ? { ...cfg.recipe, dropout: null } : cfg.recipe;
-      assert.deepEqual({ stepSize: 5, gamma: 0.1, translate: 0, scale: 0, ...(recipe as object) }, recipeOf(zooSpec(cfg.recipe.arch)));
+      assert.deepEqual({ stepSize: 5, gamma: 0.1, translate: 0, scale: 0, ema: 0, ...(recipe as object) }, recipeOf(zooSpec(cfg.recipe.arch)));
       assert.ok(cfg.parameters < 18000);
       const { acc, epochs } = finalAcc(`${ROOT}${d}`);
       assert.ok(epochs <= 19, `${epochs} epochs`);
