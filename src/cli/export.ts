@@ -6,7 +6,8 @@ import { loadArch } from '../io/arch-file.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { exportOnnx, ONNX_OPSETS } from '../io/onnx.js';
 import { loadModel } from '../infer/inference.js';
-import { UserError } from '../util/errors.js';
+import { classify } from '../infer/classify.js';
+import { NumericalError, UserError } from '../util/errors.js';
 import { helpText, parseFlags, UsageError } from './args.js';
 import { MODEL_ARCH, modelPathFrom } from './common.js';
 import type { Command } from './main.js';
@@ -45,6 +46,13 @@ export const exportCommand: Command = {
     const modelFile = modelPathFrom(f);
     initEngine({ threads: 1 });
     const model = loadModel(modelFile, f.arch === undefined ? undefined : loadArch(f.arch as string));
+    // Finite but absurd weights (3e38) would export and give NaN in every runtime: refused as eval and predict refuse them.
+    try {
+      classify(model, [new Float32Array(784), new Float32Array(784).fill(1)]);
+    } catch (e) {
+      if (e instanceof NumericalError) throw new NumericalError(`${modelFile}: ${e.message.replace('so it cannot classify', 'so it is not exported')}`);
+      throw e;
+    }
     const opset = f.opset as number, fold = f['fold-bn'] === true;
     const bytes = exportOnnx(model, { opset, foldBatchNorm: fold, metadata: { source: path.basename(modelFile) } });
     write(out, bytes);

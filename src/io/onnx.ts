@@ -7,6 +7,7 @@ import type { Module } from '../nn/module.js';
 import { AvgPool2d, BatchNorm2d, Conv2d, Dropout, Flatten, GlobalAvgPool, Linear, LogSoftmax, MaxPool2d, ReLU } from '../nn/layers.js';
 import { Sequential } from '../nn/sequential.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { NumericalError } from '../util/errors.js';
 import { ATTR, modelProto, ONNX_FLOAT } from './onnx-proto.js';
 
 export interface OnnxExportOptions {
@@ -88,6 +89,10 @@ function conv(g: Graph, name: string, c: Conv2d, bn?: BatchNorm2d): void {
       const s = gamma[o]! / Math.sqrt(variance[o]! + bn.eps); // float64, rounded once when stored
       for (let i = o * per; i < (o + 1) * per; i++) w[i] = w[i]! * s;
       b[o] = (b[o]! - mean[o]!) * s + beta[o]!;
+    }
+    // float32 rounding of w·s can overflow where neither factor does.
+    if (!w.every(Number.isFinite) || !b.every(Number.isFinite)) {
+      throw new NumericalError(`${name}: folding the BatchNorm after it overflows float32 (weight × γ/√(var+ε) is ±Infinity); export without --fold-bn`);
     }
     g.node(name, 'Conv', [[`${name}.folded_weight`, w, c.weight.shape], [`${name}.folded_bias`, b, [c.outC]]], attrs);
   } else {

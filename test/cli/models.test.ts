@@ -109,6 +109,7 @@ describe('models refused at load, never a NaN result', () => {
     ['negative running_var (eval)', ['eval', '--model', negVar, '--limit-test', '100'], /negvar\.safetensors: tensor "bn2\.running_var" has a negative variance \(-0\.5\) at index 3/],
     ['negative running_var (export --fold-bn)', ['export', '--fold-bn', '--model', negVar, '--onnx', path.join(tmp, 'never.onnx')], /tensor "bn2\.running_var" has a negative variance/],
     ['3e38 weight (eval)', ['eval', '--model', huge, '--limit-test', '100'], /huge\.safetensors: the model's outputs are not finite/],
+    ['3e38 weight (export)', ['export', '--model', huge, '--onnx', path.join(tmp, 'never-huge.onnx')], /^tiny-mnist export: .*huge\.safetensors: the model's outputs are not finite .*not exported.*3\.00e\+38 in tensor "conv1\.weight"/],
     ['module. prefix', ['eval', '--model', prefixed, '--limit-test', '10'], /unknown tensor "module\.conv1\.weight".*"module\." prefix \(saved from DataParallel/],
   ];
   for (const [what, args, pattern] of CASES) {
