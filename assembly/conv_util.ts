@@ -11,7 +11,7 @@
 
 // @ts-ignore: decorator
 @inline export function zero(dst: usize, n: i32): void {
-  for (let k = 0; k < n; k++) store<f32>(dst + (<usize>k << 2), 0);
+  memory.fill(dst, 0, <usize>n << 2);
 }
 
 /** Copies n floats (unaligned, non-overlapping); a last overlapping vector replaces a scalar tail. */
@@ -47,15 +47,28 @@ export function padInto(xp: usize, x: usize, C: i32, H: i32, W: i32, padH: i32, 
   }
 }
 
-/** dst[k] = src[S·k] for k < n; for S = 2 by vector pairs whose 8 reads stay within `avail` floats. */
+/** dst[k..k+4) = src[2k], src[2k+2], src[2k+4], src[2k+6] (reads src[2k..2k+8)). */
+// @ts-ignore: decorator
+@inline function copyEven4(dst: usize, src: usize, k: i32): void {
+  const s = src + (<usize>(2 * k) << 2);
+  v128.store(dst + (<usize>k << 2), v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6));
+}
+
+/**
+ * dst[k] = src[S·k] for k < n; for S = 2 by vector pairs whose 8 reads stay within `avail` floats,
+ * the last one overlapping its predecessor (it rewrites the same values) instead of a scalar tail.
+ */
 // @ts-ignore: decorator
 @inline function copyStrided(dst: usize, src: usize, n: i32, S: i32, avail: i32): void {
   let k = 0;
   if (S == 2) {
-    for (; k + 4 <= n && 2 * k + 8 <= avail; k += 4) {
-      const s = src + (<usize>(2 * k) << 2);
-      v128.store(dst + (<usize>k << 2), v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6));
+    if (n >= 4 && 2 * n <= avail) {
+      const last = n - 4;
+      for (; k < last; k += 4) copyEven4(dst, src, k);
+      copyEven4(dst, src, last);
+      return;
     }
+    for (; k + 4 <= n && 2 * k + 8 <= avail; k += 4) copyEven4(dst, src, k);
   }
   for (; k < n; k++) store<f32>(dst + (<usize>k << 2), load<f32>(src + (<usize>(S * k) << 2)));
 }
@@ -97,7 +110,16 @@ export function col2im(col: usize, ld: i32, xp: usize, C: i32, Hp: i32, Wp: i32,
         let dst = xp + <usize>((c * Hp + i) * Wp + j) * 4, src = row;
         for (let oy = 0; oy < OH; oy++) {
           let d = dst;
-          for (let ox = 0; ox < OW; ox++) {
+          let ox = 0;
+          if (S == 2) {
+            // Four columns per vector pair (its 8 floats within the row: 2·ox + 8 ≤ Wp − j).
+            for (; ox + 4 <= OW && 2 * ox + 8 <= Wp - j; ox += 4) {
+              addEven4(d, src);
+              d += 32;
+              src += 16;
+            }
+          }
+          for (; ox < OW; ox++) {
             store<f32>(d, load<f32>(d) + load<f32>(src));
             d += stepB;
             src += 4;
@@ -108,6 +130,17 @@ export function col2im(col: usize, ld: i32, xp: usize, C: i32, Hp: i32, Wp: i32,
       }
     }
   }
+}
+
+/**
+ * d[0], d[2], d[4], d[6] += s[0..4): the odd floats get −0, which leaves every float (−0 and NaN
+ * included) as it was, so the bits are those of four scalar additions.
+ */
+// @ts-ignore: decorator
+@inline function addEven4(d: usize, s: usize): void {
+  const v = v128.load(s), nz = f32x4.splat(-0.0);
+  v128.store(d, f32x4.add(v128.load(d), v128.shuffle<f32>(v, nz, 0, 4, 1, 4)));
+  v128.store(d, f32x4.add(v128.load(d, 16), v128.shuffle<f32>(v, nz, 2, 4, 3, 4)), 16);
 }
 
 export function rowSum(p: usize, n: i32): f32 {
