@@ -102,6 +102,10 @@ export function im2col(xp: usize, col: usize, ld: i32, C: i32, Hp: i32, Wp: i32,
  * order of the rows (c,i,j).
  */
 export function col2im(col: usize, ld: i32, xp: usize, C: i32, Hp: i32, Wp: i32, KH: i32, KW: i32, OH: i32, OW: i32, S: i32): void {
+  if (S == 2 && KW == 3) {
+    col2imS2K3(col, ld, xp, C, Hp, Wp, KH, OH, OW);
+    return;
+  }
   const ldB = <usize>ld << 2, rowB = <usize>(S * Wp) << 2, stepB = <usize>S << 2;
   let row = col;
   for (let c = 0; c < C; c++) {
@@ -117,6 +121,12 @@ export function col2im(col: usize, ld: i32, xp: usize, C: i32, Hp: i32, Wp: i32,
               addEven4(d, src);
               d += 32;
               src += 16;
+            }
+            if (ox + 2 <= OW && 2 * ox + 4 <= Wp - j) {
+              addEven2(d, src);
+              d += 16;
+              src += 8;
+              ox += 2;
             }
           }
           for (; ox < OW; ox++) {
@@ -141,6 +151,50 @@ export function col2im(col: usize, ld: i32, xp: usize, C: i32, Hp: i32, Wp: i32,
   const v = v128.load(s), nz = f32x4.splat(-0.0);
   v128.store(d, f32x4.add(v128.load(d), v128.shuffle<f32>(v, nz, 0, 4, 1, 4)));
   v128.store(d, f32x4.add(v128.load(d, 16), v128.shuffle<f32>(v, nz, 2, 4, 3, 4)), 16);
+}
+
+/**
+ * col2im for stride 2 and 3 columns per window: the rows (c,i,0), (c,i,1), (c,i,2) are added into
+ * each xp row together, in registers, instead of in three read-modify-write sweeps whose vectors
+ * overlap at 4- and 8-byte offsets (each load then waited for the previous row's store). Every xp
+ * element still gets its additions in the order of the rows (c,i,j), so the bits are col2im's:
+ * an even column 2q gets s0[q] then s2[q−1], an odd one s1[q]; rows i of a channel run in order.
+ */
+function col2imS2K3(col: usize, ld: i32, xp: usize, C: i32, Hp: i32, Wp: i32, KH: i32, OH: i32, OW: i32): void {
+  const ldB = <usize>ld << 2, nz = f32x4.splat(-0.0);
+  for (let c = 0; c < C; c++) {
+    for (let i = 0; i < KH; i++) {
+      const s0row = col + <usize>((c * KH + i) * 3) * ldB;
+      for (let oy = 0; oy < OH; oy++) {
+        const r = xp + (<usize>((c * Hp + i + 2 * oy) * Wp) << 2);
+        const s0 = s0row + (<usize>(oy * OW) << 2), s1 = s0 + ldB, s2 = s1 + ldB;
+        let q = 0;
+        for (; q + 4 <= OW && 2 * q + 8 <= Wp; q += 4) {
+          const rq = r + (<usize>(2 * q) << 2), sq = <usize>q << 2;
+          const a = v128.load(rq), b = v128.load(rq, 16);
+          // s2 shifted by one column: [s2[q−1], …, s2[q+2]], with −0 (no addition) before column 0.
+          const t2 = q == 0 ? v128.shuffle<f32>(nz, v128.load(s2), 0, 4, 5, 6) : v128.load(s2 + sq - 4);
+          const ev = f32x4.add(f32x4.add(v128.shuffle<f32>(a, b, 0, 2, 4, 6), v128.load(s0 + sq)), t2);
+          const od = f32x4.add(v128.shuffle<f32>(a, b, 1, 3, 5, 7), v128.load(s1 + sq));
+          v128.store(rq, v128.shuffle<f32>(ev, od, 0, 4, 1, 5));
+          v128.store(rq, v128.shuffle<f32>(ev, od, 2, 6, 3, 7), 16);
+        }
+        for (; q <= OW; q++) {
+          const e = r + (<usize>(2 * q) << 2), sq = <usize>q << 2;
+          if (q < OW) store<f32>(e, load<f32>(e) + load<f32>(s0 + sq));
+          if (q > 0) store<f32>(e, load<f32>(e) + load<f32>(s2 + sq - 4));
+          if (q < OW) store<f32>(e, load<f32>(e, 4) + load<f32>(s1 + sq), 4);
+        }
+      }
+    }
+  }
+}
+
+/** d[0], d[2] += s[0], s[1], as addEven4 (reads and writes 4 floats of d, 2 of s). */
+// @ts-ignore: decorator
+@inline function addEven2(d: usize, s: usize): void {
+  const v = v128.load64_zero(s);
+  v128.store(d, f32x4.add(v128.load(d), v128.shuffle<f32>(v, f32x4.splat(-0.0), 0, 4, 1, 4)));
 }
 
 export function rowSum(p: usize, n: i32): f32 {
