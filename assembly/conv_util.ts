@@ -47,6 +47,35 @@ export function padInto(xp: usize, x: usize, C: i32, H: i32, W: i32, padH: i32, 
   }
 }
 
+/**
+ * padInto of max(x·scale[c] + shift[c], 0), a BatchNorm + ReLU output that is never stored (pads
+ * ≥ 0): per element the operations bn_apply uses on it, so the same bits. bn_apply walks each plane
+ * of HW floats by vectors (ReLU by f32x4.max) and its last HW % 4 floats one by one (ReLU by
+ * v < 0 ? 0 : v, which keeps −0 where max gives +0); a row here takes the vector form unless it
+ * reaches into that tail, where each float takes its own form.
+ */
+export function bnPadInto(xp: usize, x: usize, C: i32, H: i32, W: i32, padH: i32, padW: i32, Hp: i32, Wp: i32,
+  scale: usize, shift: usize): void {
+  const HW = H * W, HW4 = HW & ~3, zv = f32x4.splat(0);
+  for (let c = 0; c < C; c++) {
+    const a = load<f32>(scale + (<usize>c << 2)), b = load<f32>(shift + (<usize>c << 2));
+    const av = f32x4.splat(a), bv = f32x4.splat(b);
+    for (let iy = 0; iy < H; iy++) {
+      const dst = xp + <usize>((c * Hp + iy + padH) * Wp + padW) * 4, src = x + <usize>((c * H + iy) * W) * 4;
+      if (W >= 4 && (iy + 1) * W <= HW4) {
+        const last = <usize>(W - 4) << 2;
+        for (let k: usize = 0; k < last; k += 16) v128.store(dst + k, f32x4.max(bnAffine(v128.load(src + k), av, bv), zv));
+        v128.store(dst + last, f32x4.max(bnAffine(v128.load(src + last), av, bv), zv));
+        continue;
+      }
+      for (let ix = 0; ix < W; ix++) {
+        const v = load<f32>(src + (<usize>ix << 2)) * a + b;
+        store<f32>(dst + (<usize>ix << 2), iy * W + ix < HW4 ? max<f32>(v, 0) : v < 0 ? 0 : v);
+      }
+    }
+  }
+}
+
 /** dst[k..k+4) = src[2k], src[2k+2], src[2k+4], src[2k+6] (reads src[2k..2k+8)). */
 // @ts-ignore: decorator
 @inline function copyEven4(dst: usize, src: usize, k: i32): void {
