@@ -57,10 +57,22 @@ export function conv2d_scratch_floats(C: i32, H: i32, W: i32, O: i32, KH: i32, K
 function gatherGroup(x: usize, xp: usize, col: usize, n: i32, g: i32, C: i32, H: i32, W: i32,
   padH: i32, padW: i32, KH: i32, KW: i32, S: i32, scale: usize, shift: usize): void {
   const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S), P = OH * OW;
+  if (scale) {
+    bnGatherGroup(x, xp, col, n, g, C, H, W, padH, padW, KH, KW, S, scale, shift);
+    return;
+  }
   for (let t = 0; t < g; t++) {
-    const xn = x + <usize>((n + t) * C * H * W) * 4;
-    if (scale) bnPadInto(xp, xn, C, H, W, padH, padW, Hp, Wp, scale, shift);
-    else padInto(xp, xn, C, H, W, padH, padW, Hp, Wp);
+    padInto(xp, x + <usize>((n + t) * C * H * W) * 4, C, H, W, padH, padW, Hp, Wp);
+    im2col(xp, col + <usize>(t * P) * 4, g * P, C, Hp, Wp, KH, KW, OH, OW, S);
+  }
+}
+
+/** gatherGroup with a BatchNorm + ReLU applied on the way (bnPadInto); its own loop, so the plain one stays as it was. */
+function bnGatherGroup(x: usize, xp: usize, col: usize, n: i32, g: i32, C: i32, H: i32, W: i32,
+  padH: i32, padW: i32, KH: i32, KW: i32, S: i32, scale: usize, shift: usize): void {
+  const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S), P = OH * OW;
+  for (let t = 0; t < g; t++) {
+    bnPadInto(xp, x + <usize>((n + t) * C * H * W) * 4, C, H, W, padH, padW, Hp, Wp, scale, shift);
     im2col(xp, col + <usize>(t * P) * 4, g * P, C, Hp, Wp, KH, KW, OH, OW, S);
   }
 }
