@@ -13,7 +13,7 @@
 // Small images are batched: G images share one col matrix so that the GEMM sees ≥ ~256 columns.
 // Only images [n0, n1) are touched, so pool threads split a batch by image; `scratch` is per thread.
 // The copies and sums live in conv_util.ts; 1×1 convolutions have their own GEMMs (conv1x1.ts).
-import { biasGrad, col2im, copy, copyBias, im2col, lines, padInto, rowSum, zero } from './conv_util';
+import { biasGrad, bnPadInto, col2im, copy, copyBias, im2col, lines, padInto, rowSum, zero } from './conv_util';
 
 // @ts-ignore: decorator
 @inline const GROUP_COLS = 256;
@@ -55,10 +55,24 @@ export function conv2d_scratch_floats(C: i32, H: i32, W: i32, O: i32, KH: i32, K
  * zero-bordered buffer xp (C,Hp,Wp) first. Shared by the forward and the weight-gradient pass.
  */
 function gatherGroup(x: usize, xp: usize, col: usize, n: i32, g: i32, C: i32, H: i32, W: i32,
-  padH: i32, padW: i32, KH: i32, KW: i32, S: i32): void {
+  padH: i32, padW: i32, KH: i32, KW: i32, S: i32, scale: usize, shift: usize): void {
   const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S), P = OH * OW;
+  if (scale) {
+    bnGatherGroup(x, xp, col, n, g, C, H, W, padH, padW, KH, KW, S, scale, shift);
+    return;
+  }
   for (let t = 0; t < g; t++) {
     padInto(xp, x + <usize>((n + t) * C * H * W) * 4, C, H, W, padH, padW, Hp, Wp);
+    im2col(xp, col + <usize>(t * P) * 4, g * P, C, Hp, Wp, KH, KW, OH, OW, S);
+  }
+}
+
+/** gatherGroup with a BatchNorm + ReLU applied on the way (bnPadInto); its own loop, so the plain one stays as it was. */
+function bnGatherGroup(x: usize, xp: usize, col: usize, n: i32, g: i32, C: i32, H: i32, W: i32,
+  padH: i32, padW: i32, KH: i32, KW: i32, S: i32, scale: usize, shift: usize): void {
+  const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S), P = OH * OW;
+  for (let t = 0; t < g; t++) {
+    bnPadInto(xp, x + <usize>((n + t) * C * H * W) * 4, C, H, W, padH, padW, Hp, Wp, scale, shift);
     im2col(xp, col + <usize>(t * P) * 4, g * P, C, Hp, Wp, KH, KW, OH, OW, S);
   }
 }
@@ -70,14 +84,14 @@ function gatherGroup(x: usize, xp: usize, col: usize, n: i32, g: i32, C: i32, H:
  * row stride ars bytes, so the plain and the flipped-transposed kernel share this routine.
  */
 function convForward(x: usize, a: usize, ars: usize, b: usize, y: usize, n0: i32, n1: i32,
-  C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, padH: i32, padW: i32, S: i32, scratch: usize): void {
+  C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, padH: i32, padW: i32, S: i32, scratch: usize, scale: usize, shift: usize): void {
   const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S);
   const P = OH * OW, K = C * KH * KW, G = groupOf(P);
   const xp = scratch, col = xp + <usize>lines(C * Hp * Wp) * 4, out = col + <usize>lines(K * G * P) * 4;
   zero(xp, C * Hp * Wp);
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * P;
-    gatherGroup(x, xp, col, n, g, C, H, W, padH, padW, KH, KW, S);
+    gatherGroup(x, xp, col, n, g, C, H, W, padH, padW, KH, KW, S, scale, shift);
     if (g == 1) {
       // Straight into y; the bias (if any) is added in place while the rows are still in cache.
       const yn = y + <usize>(n * O * P) * 4;
@@ -97,14 +111,14 @@ function convForward(x: usize, a: usize, ars: usize, b: usize, y: usize, n0: i32
 
 /** dw (O, K) += Σ_n dy_n (O, P) · col_n (K, P)ᵀ over images [n0, n1). */
 function bwdWeight(dy: usize, x: usize, dw: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32,
-  O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize): void {
+  O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize, scale: usize, shift: usize): void {
   const Hp = H + 2 * pad, Wp = W + 2 * pad, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S);
   const P = OH * OW, K = C * KH * KW, G = groupOf(P);
   const xp = scratch, col = xp + <usize>lines(C * Hp * Wp) * 4, dyg = col + <usize>lines(K * G * P) * 4;
   zero(xp, C * Hp * Wp);
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * P;
-    gatherGroup(x, xp, col, n, g, C, H, W, pad, pad, KH, KW, S);
+    gatherGroup(x, xp, col, n, g, C, H, W, pad, pad, KH, KW, S, scale, shift);
     gemmNTStrided(O, K, L, dyGroup(dy, dyg, n, g, O, P), L, col, L, dw, K, 1);
   }
 }
@@ -161,9 +175,9 @@ function bwdDataCols(dy: usize, w: usize, dx: usize, n0: i32, n1: i32, C: i32, H
 
 /** y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O) (b == 0: no bias), images [n0, n1). */
 export function conv2d_fwd(x: usize, w: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32,
-  O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize): void {
+  O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize, scale: usize, shift: usize): void {
   if (outSize(H + 2 * pad, KH, S) <= 0 || outSize(W + 2 * pad, KW, S) <= 0) return;
-  convForward(x, w, <usize>(C * KH * KW) * 4, b, y, n0, n1, C, H, W, O, KH, KW, pad, pad, S, scratch);
+  convForward(x, w, <usize>(C * KH * KW) * 4, b, y, n0, n1, C, H, W, O, KH, KW, pad, pad, S, scratch, scale, shift);
 }
 
 /**
@@ -191,7 +205,7 @@ export function conv2d_bwd_data(dy: usize, w: usize, dx: usize, n0: i32, n1: i32
     }
   }
   convForward(dy, wT, <usize>K * 4, 0, dx, n0, n1, O, OH, OW, C, KH, KW, KH - 1 - pad, KW - 1 - pad, 1,
-    scratch + <usize>lines(C * K) * 4);
+    scratch + <usize>lines(C * K) * 4, 0, 0);
 }
 
 /**
@@ -199,9 +213,9 @@ export function conv2d_bwd_data(dy: usize, w: usize, dx: usize, n0: i32, n1: i32
  * Accumulates, so each thread owns its dw/db and the caller sums them.
  */
 export function conv2d_bwd_weight(dy: usize, x: usize, dw: usize, db: usize, n0: i32, n1: i32, C: i32, H: i32,
-  W: i32, O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize): void {
+  W: i32, O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize, scale: usize, shift: usize): void {
   const OH = outSize(H + 2 * pad, KH, S), OW = outSize(W + 2 * pad, KW, S);
   if (OH <= 0 || OW <= 0) return;
-  bwdWeight(dy, x, dw, n0, n1, C, H, W, O, KH, KW, pad, S, scratch);
+  bwdWeight(dy, x, dw, n0, n1, C, H, W, O, KH, KW, pad, S, scratch, scale, shift);
   if (db) biasGrad(dy, db, n0, n1, O, OH * OW);
 }

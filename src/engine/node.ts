@@ -9,6 +9,15 @@ import { createEngine, engine, hasEngine, setEngine, type Engine, type Variant }
 
 let relaxedFlagSet = false;
 
+/**
+ * The kernels are compiled by V8's optimising tier (TurboFan) up front instead of starting in its
+ * baseline tier (Liftoff) and being recompiled once hot. The whole module compiles in ~15 ms, while
+ * a kernel left in Liftoff ran 2–4× slower for seconds: under load conv2d_bwd_data of a stride-2
+ * conv took 8.6 ms per call against 4.0 ms, so short runs (bench, the first steps of train) were
+ * slowed at random. Same arithmetic either way (the quick check's model hash does not change).
+ */
+v8.setFlagsFromString('--no-liftoff');
+
 /** Reads both builds and returns the best one this runtime can compile. */
 export function pickBuild(read: (name: string) => Uint8Array<ArrayBuffer>, allowRelaxed = true): { bytes: Uint8Array<ArrayBuffer>; variant: Variant } {
   const relaxed = read('kernels-relaxed.wasm');

@@ -45,7 +45,8 @@ export function splitImages(N: number, threads: number): Array<[number, number]>
 
 /**
  * A BatchNorm + ReLU between x and the conv, applied on the way: the conv's input is
- * max(x·scale[c] + shift[c], 0) (scale, shift: (C) byte offsets). Winograd F(4×4) only.
+ * max(x·scale[c] + shift[c], 0) (scale, shift: (C) byte offsets). Winograd F(4×4) (in its input
+ * tiles) and im2col (in its zero-bordered copy) only.
  */
 export interface InputBN {
   scale: number;
@@ -124,18 +125,18 @@ function winoFilter(e: Engine, w: number, s: ConvShape, m: 2 | 4, flip: 0 | 1): 
 export function conv2dForward(e: Engine, x: number, w: number, b: number, y: number, s: ConvShape, algo: ConvAlgo = 'auto', bn: InputBN | null = null): void {
   const mark = e.arena.mark();
   const a = implOf(s, algo), m = tileSize(a);
-  checkInputBN(m, bn);
+  checkInputBN(a, bn);
   const P = s.H * s.W;
   if (m) {
     const v = winoFilter(e, w, s, m, 0);
     runSplit(e, 'wino_fwd', s, a, (n0, n1, scr) => [x, v, b, y, n0, n1, s.C, s.H, s.W, s.O, m, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
   } else if (a === '1x1') runSplit(e, 'conv1x1_fwd', s, a, (n0, n1) => [x, w, b, y, n0, n1, s.C, P, s.O]);
-  else runSplit(e, 'conv2d_fwd', s, a, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr]);
+  else runSplit(e, 'conv2d_fwd', s, a, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
   e.arena.release(mark);
 }
 
-function checkInputBN(m: 0 | 2 | 4, bn: InputBN | null): void {
-  if (bn && m !== 4) throw new Error('conv2d: a fused input BatchNorm needs Winograd F(4x4)');
+function checkInputBN(a: ConvImpl, bn: InputBN | null): void {
+  if (bn && a !== 'winograd4' && a !== 'im2col') throw new Error('conv2d: a fused input BatchNorm needs Winograd F(4x4) or im2col');
 }
 
 /** dx (N,C,H,W) = gradient wrt x given dy (N,O,OH,OW) and w (O,C,KH,KW); dx is overwritten. */
@@ -153,32 +154,35 @@ export function conv2dBackwardData(e: Engine, dy: number, w: number, dx: number,
 
 /**
  * dw (O,C,KH,KW) and db (O) = this batch's gradients wrt w and b, given dy (N,O,OH,OW) and
- * x (N,C,H,W). OVERWRITTEN, not accumulated. db = 0: bias gradient skipped.
+ * x (N,C,H,W). OVERWRITTEN, not accumulated. db = 0: bias gradient skipped. bn (im2col only): x is
+ * the input of a BatchNorm + ReLU applied on the way (InputBN).
  */
-export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: number, db: number, s: ConvShape, algo: ConvAlgo = 'auto'): void {
+export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: number, db: number, s: ConvShape, algo: ConvAlgo = 'auto',
+  bn: InputBN | null = null): void {
   const mark = e.arena.mark();
   const a = implOf(s, algo), m = tileSize(a);
+  if (bn && a !== 'im2col') throw new Error('conv2dBackwardWeight: a fused input BatchNorm needs im2col (F(4x4) takes it in conv2dBackward)');
   const part = weightGradParts(e, dw, db, s);
   if (m) runSplit(e, 'wino_bwd', s, a, (n0, n1, scr, t) => [dy, x, 0, 0, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr, 0, 0]);
   else if (a === '1x1') runSplit(e, 'conv1x1_bwd_weight', s, a, (n0, n1, _scr, t) => [dy, x, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H * s.W, s.O]);
-  else runSplit(e, 'conv2d_bwd_weight', s, a, (n0, n1, scr, t) => [dy, x, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr]);
+  else runSplit(e, 'conv2d_bwd_weight', s, a, (n0, n1, scr, t) => [dy, x, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
   part.sum();
   e.arena.release(mark);
 }
 
 /**
  * Both backward passes: dx as conv2dBackwardData, dw and db as conv2dBackwardWeight (same bits).
- * With F(4×4) one sweep over the images does both, so dy is read and copied once. bn (F(4×4)
- * only): x is the input of a BatchNorm + ReLU applied on the way (InputBN), and dx is the gradient
- * wrt that BatchNorm + ReLU's output.
+ * With F(4×4) one sweep over the images does both, so dy is read and copied once. bn (F(4×4) and
+ * im2col only): x is the input of a BatchNorm + ReLU applied on the way (InputBN), and dx is the
+ * gradient wrt that BatchNorm + ReLU's output.
  */
 export function conv2dBackward(e: Engine, dy: number, x: number, w: number, dx: number, dw: number, db: number, s: ConvShape,
   algo: ConvAlgo = 'auto', bn: InputBN | null = null): void {
   const a = implOf(s, algo), m = tileSize(a);
-  checkInputBN(m, bn);
+  checkInputBN(a, bn);
   if (m !== 4) {
     conv2dBackwardData(e, dy, w, dx, s, algo);
-    conv2dBackwardWeight(e, dy, x, dw, db, s, algo);
+    conv2dBackwardWeight(e, dy, x, dw, db, s, algo, bn);
     return;
   }
   const mark = e.arena.mark();

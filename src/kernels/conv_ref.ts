@@ -105,3 +105,31 @@ export function gemmRef(c: Float32Array, a: Float32Array, b: Float32Array, M: nu
     }
   }
 }
+
+/**
+ * Backward-data of a conv with stride > 1 in float32, with the order of operations of the plain
+ * SIMD128 kernels (no fused multiply-add): dcol[k,p] = Σ_o w[o,k]·dy[o,p] summed from 0 over
+ * o = 0…O−1, each product and sum rounded; then every dcol row k = (c,i,j) in order added into a
+ * zeroed padded image, whose interior is dx. The 'simd' build must give these bits exactly.
+ */
+export function convRefBwdDataColsF32(dx: Float32Array, dy: Float32Array, w: Float32Array, s: ConvShape): void {
+  const { N, C, H, W, O, KH, KW, pad, stride } = s;
+  const [OH, OW] = convOutSize(s);
+  const f = Math.fround, Hp = H + 2 * pad, Wp = W + 2 * pad, P = OH * OW, K = C * KH * KW;
+  const xp = new Float32Array(C * Hp * Wp);
+  for (let n = 0; n < N; n++) {
+    xp.fill(0);
+    for (let k = 0; k < K; k++) {
+      const c = Math.floor(k / (KH * KW)), i = Math.floor(k / KW) % KH, j = k % KW;
+      for (let p = 0; p < P; p++) {
+        let acc = 0;
+        for (let o = 0; o < O; o++) acc = f(f(w[o * K + k]! * dy[(n * O + o) * P + p]!) + acc);
+        const oy = Math.floor(p / OW), ox = p % OW, e = (c * Hp + oy * stride + i) * Wp + ox * stride + j;
+        xp[e] = f(xp[e]! + acc);
+      }
+    }
+    for (let c = 0; c < C; c++) {
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) dx[((n * C + c) * H + y) * W + x] = xp[(c * Hp + y + pad) * Wp + x + pad]!;
+    }
+  }
+}

@@ -124,6 +124,29 @@ export function avgPoolRef(x: Float32Array, P: number, H: number, W: number, K: 
   return { y, dx: Float32Array.from(dx) };
 }
 
+/**
+ * avgPoolRef in float32 with the kernels' order of operations: each window summed from 0 in
+ * row-major order, then divided by k²; dx zeroed, then dy/k² added over each window in output order.
+ * The wasm kernels (general and 2×2/2) must give these bits.
+ */
+export function avgPoolRefF32(x: Float32Array, P: number, H: number, W: number, K: number, S: number, dy: Float32Array) {
+  const f = Math.fround, OH = Math.floor((H - K) / S) + 1, OW = Math.floor((W - K) / S) + 1, div = K * K;
+  const y = new Float32Array(P * OH * OW), dx = new Float32Array(x.length);
+  for (let p = 0; p < P; p++) {
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        const o = (p * OH + i) * OW + j;
+        let s = 0;
+        for (let di = 0; di < K; di++) for (let dj = 0; dj < K; dj++) s = f(s + x[(p * H + i * S + di) * W + j * S + dj]!);
+        y[o] = f(s / div);
+        const g = f(dy[o]! / div);
+        for (let di = 0; di < K; di++) for (let dj = 0; dj < K; dj++) dx[(p * H + i * S + di) * W + j * S + dj]! += g;
+      }
+    }
+  }
+  return { y, dx };
+}
+
 // Linear and global average pooling: the TypeScript loops the ops ran before the wasm kernels of
 // assembly/linear.ts, kept as they were (float64 sums in this order, one rounding to f32 at the
 // store) — the kernels must reproduce them bit for bit.

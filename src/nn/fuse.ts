@@ -1,8 +1,9 @@
 // The fusion pass: rewrites a Sequential into named fused layers that compute the same bits with
 // fewer passes over memory (test/nn/fuse.test.ts holds every rule to the unfused layers). Every
 // rule is here, tried in this order at each position:
-//   BatchNorm2d → ReLU → Conv2d          bnReluConv2d when the conv takes Winograd F(4×4): the conv's
-//                                         kernels apply the BatchNorm on the way in (ops/fused.ts)
+//   BatchNorm2d → ReLU → Conv2d          bnReluConv2d when the conv takes Winograd F(4×4) or im2col:
+//                                         the conv's kernels apply the BatchNorm on the way in
+//                                         (ops/fused.ts); a 1×1 conv runs the layers one by one
 //   BatchNorm2d → ReLU → Dropout → MaxPool2d(2)   one pooling pass applies BatchNorm, ReLU and the
 //                                         dropout masks (max-pool alone when dropout is off)
 //   BatchNorm2d → ReLU → MaxPool2d(2)    the same without dropout
@@ -84,7 +85,7 @@ export class BnReluConv extends BnRelu {
   }
   override forward(x: Tensor): Tensor {
     const a = this.bn.args(true), c = this.conv;
-    if (this.fits(x) && bnConvFuses(a, convShapeOf(x, c.weight, c.bias, c.pad, c.stride))) return bnReluConv2d(x, a, c.weight, c.bias, c.pad);
+    if (this.fits(x) && bnConvFuses(a, convShapeOf(x, c.weight, c.bias, c.pad, c.stride))) return bnReluConv2d(x, a, c.weight, c.bias, c.pad, c.stride);
     return c.forward(super.forward(x));
   }
 }

@@ -1,6 +1,6 @@
 // A BatchNorm (+ ReLU) applied inside the kernel of the layer that reads its output, so that output
-// is never stored: the reference net's BatchNorms feed either a 3×3 conv (bn1 → conv2, bn3 → conv4)
-// or dropout + max-pool (bn2, bn4; max-pool alone when dropout is off, as in evaluation).
+// is never stored: the reference net's BatchNorms feed either a 3×3 conv (bn1 → conv2, bn3 → conv4;
+// other nets' im2col convs, e.g. stride 2 or 5×5, take it the same way) or dropout + max-pool (bn2, bn4; max-pool alone when dropout is off, as in evaluation).
 // Same bits as the unfused ops (test/ops/fusion.test.ts): the kernels apply the BatchNorm with
 // bn_apply's own vector operations (max(x·scale + shift, 0)).
 // Forward saves a write and a read of the activation; backward computes the gradient wrt the
@@ -26,15 +26,18 @@ export interface BatchNormArgs {
 
 /**
  * Whether the BatchNorm can run inside this conv: a fused ReLU, a conv computed by Winograd F(4×4)
- * (the kernels that apply it), and not an evaluation-mode backward (batchNorm2d keeps that case).
+ * or im2col (the kernels that apply it: F(4×4) in its input tiles, im2col in its zero-bordered
+ * copy; not the 1×1 GEMMs, which read x in place), and not an evaluation-mode backward
+ * (batchNorm2d keeps that case).
  */
 export function bnConvFuses(bn: BatchNormArgs, s: ConvShape): boolean {
-  return bn.options.relu && (bn.options.training || !needsGrad(bn.gamma, bn.beta)) && convAlgoFor(s) === 'winograd4';
+  const a = convAlgoFor(s);
+  return bn.options.relu && (bn.options.training || !needsGrad(bn.gamma, bn.beta)) && (a === 'winograd4' || a === 'im2col');
 }
 
-/** conv2d(batchNorm2d(x, relu), w, b, pad) without storing the BatchNorm's output. */
-export function bnReluConv2d(x: Tensor, bn: BatchNormArgs, w: Tensor, b: Tensor | null, pad: number): Tensor {
-  const s = convShapeOf(x, w, b, pad);
+/** conv2d(batchNorm2d(x, relu), w, b, pad, stride) without storing the BatchNorm's output. */
+export function bnReluConv2d(x: Tensor, bn: BatchNormArgs, w: Tensor, b: Tensor | null, pad: number, stride = 1): Tensor {
+  const s = convShapeOf(x, w, b, pad, stride);
   if (!bnConvFuses(bn, s)) throw new Error('bnReluConv2d: this BatchNorm and conv do not fuse (see bnConvFuses)');
   const st = batchNormState(x, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.options);
   const e = engine();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { initEngine, closeEngine } from '../../src/engine/node.js';
 import type { Engine, Variant } from '../../src/engine/wasm.js';
 import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convFlops, convOutSize, convAlgoFor, conv1x1Applies, winogradApplies, type ConvAlgo, type ConvShape } from '../../src/kernels/conv.js';
-import { convRefBwdData, convRefBwdWeight, convRefFwd, gemmRef } from '../../src/kernels/conv_ref.js';
+import { convRefBwdData, convRefBwdDataColsF32, convRefBwdWeight, convRefFwd, gemmRef } from '../../src/kernels/conv_ref.js';
 import { Rng } from '../../src/util/rng.js';
 import { expectSameBits } from '../helpers.js';
 
@@ -163,6 +163,27 @@ for (const variant of ['relaxed', 'simd'] as Variant[]) {
         if (conv1x1Applies(s)) checkConv(e, name, s, rng, '1x1');
         if (winogradApplies(s, 2)) checkConv(e, name, s, rng, 'winograd2');
         if (winogradApplies(s, 4)) checkConv(e, name, s, rng, 'winograd4');
+      }
+    });
+  }
+  if (variant === 'simd') {
+    test('stride > 1 backward-data (GEMM then col2im, vector col2im included) bit for bit against its float32 order (simd)', () => {
+      const e = initEngine({ threads: 1, variant });
+      const rng = new Rng(41);
+      for (const [name, s] of SHAPES) {
+        if (s.stride === 1) continue;
+        const [OH, OW] = convOutSize(s);
+        const nx = s.N * s.C * s.H * s.W, ny = s.N * s.O * OH * OW;
+        // dy with exact zeros and negative zeros among it, so that a lost −0 would show.
+        const dy = random(rng, ny).map((v, i) => (i % 11 === 3 ? -0 : i % 13 === 5 ? 0 : v));
+        const w = random(rng, s.O * s.C * s.KH * s.KW).map((v, i) => (i % 7 === 2 ? -0 : v));
+        const want = new Float32Array(nx);
+        convRefBwdDataColsF32(want, dy, w, s);
+        const mark = e.arena.mark();
+        const pdx = put(e, random(rng, nx));
+        conv2dBackwardData(e, put(e, dy), put(e, w), pdx, s, 'im2col');
+        expectSameBits(get(e, pdx, nx), want, `${name} backward-data`);
+        e.arena.release(mark);
       }
     });
   }

@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
 import type { Engine } from '../../src/engine/wasm.js';
 import { maxPoolBackward, maxPoolForward, poolOutSize } from '../../src/kernels/pool.js';
-import { avgPoolRef, maxPoolRefK } from '../../src/kernels/ref.js';
+import { avgPoolRef, avgPoolRefF32, maxPoolRefK } from '../../src/kernels/ref.js';
 import { avgPool2d, maxPool2d } from '../../src/ops/pool.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { Rng } from '../../src/util/rng.js';
@@ -73,6 +73,10 @@ describe('k×k pooling kernels vs naive reference', () => {
           const wantAvg = avgPoolRef(xa, P, H, W, K, S, dy);
           expectClose(avg1.y, wantAvg.y, `${what} avg-pool y`, 1e-5, 1e-6 * maxAbs(wantAvg.y));
           expectClose(avg1.dx, wantAvg.dx, `${what} avg-pool dx`, 1e-5, 1e-6 * maxAbs(wantAvg.dx));
+          // And bit for bit the float32 order of operations (the 2×2/2 vector kernels included).
+          const wantAvg32 = avgPoolRefF32(xa, P, H, W, K, S, dy);
+          expectSameBits(avg1.y, wantAvg32.y, `${what} avg-pool y, float32 order`);
+          expectSameBits(avg1.dx, wantAvg32.dx, `${what} avg-pool dx, float32 order`);
           // Split by plane: 2 threads give 1 thread's bits.
           const max2 = run(2, variant, shape, xm, dy, (x) => maxPool2d(x, K, S));
           const avg2 = run(2, variant, shape, xa, dy, (x) => avgPool2d(x, K, S));

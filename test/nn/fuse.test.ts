@@ -20,6 +20,10 @@ const TAIL = [{ type: 'gap' }, { type: 'flatten' }, { type: 'logsoftmax' }];
 // [what, layers before the tail, the fused plan's names]
 const CASES: Array<[string, object[], string[]]> = [
   ['BatchNorm → ReLU → Conv2d (Winograd F(4×4): fused into the conv)', [conv(8), BN, RELU, conv(10)], ['conv1', 'bn1+relu1+conv2']],
+  ['BatchNorm → ReLU → stride-2 Conv2d (im2col: fused into its padded copy)',
+    [conv(8), BN, RELU, { ...conv(10), stride: 2 }], ['conv1', 'bn1+relu1+conv2']],
+  ['BatchNorm → ReLU → 5×5 Conv2d on 15×15 planes (im2col; HW % 4 = 1: the BatchNorm\'s scalar tail)',
+    [conv(3, 2, 0), BN, RELU, conv(10, 5, 2)], ['conv1', 'bn1+relu1+conv2']],
   ['BatchNorm → ReLU → 1×1 Conv2d (no Winograd: runs unfused inside the fused layer)', [conv(8), BN, RELU, conv(10, 1, 0)], ['conv1', 'bn1+relu1+conv2']],
   ['BatchNorm → ReLU → Dropout → MaxPool2d(2)', [conv(10), BN, RELU, DROP, POOL], ['conv1', 'bn1+relu1+dropout1+maxpool1']],
   ['BatchNorm → ReLU → MaxPool2d(2)', [conv(10), BN, RELU, POOL], ['conv1', 'bn1+relu1+maxpool1']],

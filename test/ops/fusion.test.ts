@@ -6,6 +6,7 @@ import { dropout, relu } from '../../src/ops/activation.js';
 import { seed16k } from '../../src/models/seed16k.js';
 import { fuse } from '../../src/nn/fuse.js';
 import { BatchNorm2d } from '../../src/nn/layers.js';
+import { convAlgoFor, convOutSize } from '../../src/kernels/conv.js';
 import { conv2d } from '../../src/ops/conv.js';
 import { bnConvFuses, bnReluConv2d, bnReluDropoutMaxPool2d, bnReluMaxPool2d, type BatchNormArgs } from '../../src/ops/fused.js';
 import { nllLoss } from '../../src/ops/loss.js';
@@ -56,20 +57,27 @@ describe('BatchNorm + ReLU applied inside the next layer', () => {
   const grads = (ts: Tensor[]) => ts.map((t) => Array.from(t.grad()!));
   const stats = (a: BatchNormArgs) => [Array.from(a.runningMean.data()), Array.from(a.runningVar.data())];
 
-  for (const [threads, N, C, H, W, O] of [[1, 3, 8, 13, 11, 6], [2, 4, 16, 14, 14, 32], [2, 2, 8, 28, 28, 16]] as const) {
-    it(`conv2d(batchNorm2d(x)) for [${N},${C},${H},${W}] → ${O}, ${threads} thread(s)`, () => {
+  // [threads, N, C, H, W, O, kernel, pad, stride, the conv's algorithm]
+  const CONVS = [[1, 3, 8, 13, 11, 6, 3, 1, 1, 'winograd4'], [2, 4, 16, 14, 14, 32, 3, 1, 1, 'winograd4'], [2, 2, 8, 28, 28, 16, 3, 1, 1, 'winograd4'],
+    [1, 3, 8, 13, 11, 6, 3, 1, 2, 'im2col'], [2, 4, 8, 28, 28, 16, 3, 1, 2, 'im2col'], [1, 2, 3, 15, 15, 10, 5, 2, 1, 'im2col'],
+    [2, 5, 16, 7, 7, 24, 3, 0, 1, 'im2col'], [1, 3, 1, 9, 7, 4, 3, 1, 1, 'im2col']] as const;
+  for (const [threads, N, C, H, W, O, K, pad, stride, algo] of CONVS) {
+    it(`conv2d(batchNorm2d(x)) for [${N},${C},${H},${W}] → ${O}, ${K}×${K} pad ${pad} stride ${stride} (${algo}), ${threads} thread(s)`, () => {
       initEngine({ threads });
       const rng = new Rng(5);
+      const s = { N, C, H, W, O, KH: K, KW: K, pad, stride };
+      const [OH, OW] = convOutSize(s);
+      assert.equal(convAlgoFor(s), algo);
       const x0 = Float32Array.from({ length: N * C * H * W }, () => rng.normal() * 2 + 0.3);
-      const w0 = Float32Array.from({ length: O * C * 9 }, () => rng.normal() * 0.2);
+      const w0 = Float32Array.from({ length: O * C * K * K }, () => rng.normal() * 0.2);
       const b0 = Float32Array.from({ length: O }, () => rng.normal() * 0.1);
-      const gy = Array.from({ length: N * O * H * W }, (_, i) => Math.sin(i * 0.7));
+      const gy = Array.from({ length: N * O * OH * OW }, (_, i) => Math.sin(i * 0.7));
       const run = (fused: boolean, training: boolean) => {
         const bn = bnArgs(C, training, 9);
-        const x = Tensor.from(x0, [N, C, H, W], true), w = Tensor.from(w0, [O, C, 3, 3], true), b = Tensor.from(b0, [O], true);
-        assert.equal(bnConvFuses(bn, { N, C, H, W, O, KH: 3, KW: 3, pad: 1, stride: 1 }), true);
-        const y = fused ? bnReluConv2d(x, bn, w, b, 1)
-          : conv2d(batchNorm2d(x, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.options), w, b, 1);
+        const x = Tensor.from(x0, [N, C, H, W], true), w = Tensor.from(w0, [O, C, K, K], true), b = Tensor.from(b0, [O], true);
+        assert.equal(bnConvFuses(bn, s), true);
+        const y = fused ? bnReluConv2d(x, bn, w, b, pad, stride)
+          : conv2d(batchNorm2d(x, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.options), w, b, pad, stride);
         if (!training) return { y: y.toArray() };
         y.backward(gy);
         return { y: y.toArray(), grads: grads([x, w, b, bn.gamma, bn.beta]), stats: stats(bn) };
