@@ -220,6 +220,20 @@ for (const variant of ['relaxed', 'simd'] as Variant[]) {
 
 after(() => closeEngine());
 
+// The rule convAlgoFor documents, with the tiles counted by a loop: F(4×4) does 36 multiplies per
+// 4×4 output tile, F(2×2) 16 per 2×2 tile; F(2×2) (even sizes only) is picked unless F(4×4)'s
+// products stay at most 90% of its. Every even and odd size up to 30, thin images included.
+test('auto picks the Winograd variant with the fewer tile products (≥ 10% margin for F(4×4))', () => {
+  const tiles = (n: number, m: number) => { let k = 0; for (let i = 0; i < n; i += m) k++; return k; };
+  for (let H = 1; H <= 30; H++) {
+    for (let W = 1; W <= 30; W++) {
+      const four = 36 * tiles(H, 4) * tiles(W, 4), two = 16 * tiles(H, 2) * tiles(W, 2);
+      const want = H % 2 === 0 && W % 2 === 0 && four > 0.9 * two ? 'winograd2' : 'winograd4';
+      assert.equal(convAlgoFor(shape(8, 8, H, W, 8, 3, 3, 1)), want, `${H}×${W}`);
+    }
+  }
+});
+
 describe('convFlops', () => {
   it('equals 2 × the multiply-adds a naive loop does (padded taps included)', () => {
     for (const s of [{ N: 1, C: 8, H: 28, W: 28, O: 16, KH: 3, KW: 3, pad: 1, stride: 1 }, { N: 3, C: 2, H: 7, W: 5, O: 4, KH: 3, KW: 3, pad: 0, stride: 1 },
