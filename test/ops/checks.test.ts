@@ -74,4 +74,16 @@ describe('op input checks', () => {
       assert.ok(call().size > 0);
     });
   }
+  // PyTorch takes an empty batch: conv2d of (0, C, H, W) is (0, O, OH, OW), and its backward leaves
+  // a zero weight gradient. Every conv algorithm (im2col for one channel, Winograd F(4×4), F(2×2)).
+  for (const [C, H] of [[1, 28], [8, 14], [8, 6]] as const) {
+    it(`accepts: conv2d of an empty batch (C=${C}, ${H}×${H}), 2 threads`, () => {
+      initEngine({ threads: 2 });
+      const x = Tensor.from([], [0, C, H, H], true), w = Tensor.from(new Array(8 * C * 9).fill(0.1), [8, C, 3, 3], true);
+      const y = conv2d(x, w, Tensor.zeros([8], true), 1);
+      assert.deepEqual(y.shape, [0, 8, H, H]);
+      y.backward([]);
+      assert.deepEqual(Array.from(w.grad()!), new Array(w.size).fill(0));
+    });
+  }
 });
