@@ -21,6 +21,7 @@
 // under .mutate/root (dist copied, everything else linked) is mutated, so the worktree stays usable.
 // Known equivalent mutants (docs/mutation.md explains each) are listed in scripts/mutation-equivalent.json.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -38,13 +39,14 @@ const BROWSER_TESTS = [/^test\/web\//, /^test\/package\//];
 const SLOW_TESTS = [/^test\/cli\//, /^test\/train\/(e2e|resume)\.test/, /^test\/io\/(onnx|model-file)\.test/];
 
 function parseArgs(argv) {
-  const o = { sample: 0, sampleFolder: 0, seed: 1, factor: 3, list: false, allTests: false, tests: null, maxTestSeconds: 60, coverage: true, budgetMinutes: 0, paths: [] };
+  const o = { maxTests: 0, sample: 0, sampleFolder: 0, seed: 1, factor: 3, list: false, allTests: false, tests: null, maxTestSeconds: 60, coverage: true, budgetMinutes: 0, paths: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--sample') o.sample = Number(argv[++i]);
     else if (a === '--sample-folder') o.sampleFolder = Number(argv[++i]);
     else if (a === '--seed') o.seed = Number(argv[++i]);
     else if (a === '--no-coverage') o.coverage = false;
+    else if (a === '--max-tests') o.maxTests = Number(argv[++i]);
     else if (a === '--budget-minutes') o.budgetMinutes = Number(argv[++i]);
     else if (a === '--timeout-factor') o.factor = Number(argv[++i]);
     else if (a === '--list') o.list = true;
@@ -232,15 +234,37 @@ function covers(cov, offset) {
 
 // ------------------------------------------------------------------ running
 
-function runTest(test, timeoutMs, coverageDir) {
+/**
+ * Runs one test file (nice 19). The machine is shared, so the limits are on CPU time, not wall time:
+ * a mutant that loops runs out of its CPU seconds (SIGXCPU, counted as killed) however busy the
+ * cores are; the wall-clock limit is only a backstop for a mutant that hangs without spinning.
+ * Returns the CPU seconds the test file's processes used (GNU time counts waited-for descendants).
+ */
+function runTest(test, { cpuLimit = 0, wallMs = 3_600_000, coverageDir = null } = {}) {
   const t0 = Date.now();
   const env = { ...process.env, TINY_MNIST_THREADS: '2' };
   if (coverageDir) env.NODE_V8_COVERAGE = coverageDir;
   else delete env.NODE_V8_COVERAGE;
-  const r = spawnSync('nice', ['-n', '19', process.execPath, '--test', '--test-reporter=dot', test], {
-    cwd: COPY, encoding: 'utf8', timeout: timeoutMs, env, killSignal: 'SIGKILL',
-  });
-  return { ok: r.status === 0, timedOut: r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGKILL', ms: Date.now() - t0 };
+  const timeFile = path.join(WORK, 'time.txt');
+  rmSync(timeFile, { force: true });
+  const limit = cpuLimit > 0 ? ['prlimit', `--cpu=${Math.ceil(cpuLimit)}:${Math.ceil(cpuLimit) + 10}`] : [];
+  const cmd = ['-f', '%U %S', '-o', timeFile, ...limit, 'nice', '-n', '19', process.execPath, '--test', '--test-reporter=dot', test];
+  const r = spawnSync('/usr/bin/time', cmd, { cwd: COPY, encoding: 'utf8', timeout: wallMs, env, killSignal: 'SIGKILL' });
+  let cpu = NaN;
+  try { cpu = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').reduce((a, b) => a + Number(b), 0); } catch { /* killed */ }
+  const cpuOut = /SIGXCPU|SIGKILL/.test(r.stdout + r.stderr);
+  return { ok: r.status === 0, timedOut: r.error?.code === 'ETIMEDOUT' || r.signal === 'SIGKILL' || cpuOut, ms: Date.now() - t0, cpu };
+}
+
+/** Baselines are kept between runs under .mutate/baseline/, valid while the test file and every other compiled file are unchanged. */
+function baselineKey(test, srcHash) {
+  return createHash('sha1').update(readFileSync(path.join(COPY, test))).update(srcHash).digest('hex');
+}
+
+function distHash() {
+  const h = createHash('sha1');
+  for (const f of walk(path.join(COPY, 'dist')).filter((x) => x.endsWith('.js') && !x.endsWith('.test.js')).sort()) h.update(f).update(readFileSync(f));
+  return h.digest('hex');
 }
 
 /** 95% Wilson score interval for k successes in n trials, in percent. */
@@ -268,9 +292,7 @@ function main() {
   prepareCopy();
   const closures = testClosures(o.allTests);
   const sources = o.paths.flatMap((p) => (p.endsWith('.ts') ? [path.join(ROOT, p)] : walk(path.join(ROOT, p)).filter((f) => f.endsWith('.ts')))).sort();
-  // Baseline durations, kept between runs (a test's time hardly changes; it must still pass).
-  const durFile = path.join(WORK, 'durations.json');
-  const durations = new Map(existsSync(durFile) ? Object.entries(JSON.parse(readFileSync(durFile, 'utf8'))) : []);
+  const durations = new Map(); // test → wall ms of its baseline run
   const coverage = new Map(); // test → Map(dist file → ranges[][]), one entry per process
   const pick = rng(o.seed);
 
@@ -307,32 +329,42 @@ function main() {
     queue = queue.map((q) => [key(path.dirname(q.f.rel))(), q]).sort((a, b) => a[0] - b[0]).map(([, q]) => q);
   }
 
-  // 3. Baselines: every test that loads a file in scope passes unmutated, and records what it executes.
-  const allTests = [...new Set(files.flatMap((f) => f.tests))].sort();
-  for (const t of allTests) {
-    // Known from an earlier run to be slower than --max-test-seconds: never run against a mutant.
-    if (durations.get(t) > o.maxTestSeconds * 1000) { console.log(`baseline ${t}: left out (${(durations.get(t) / 1000).toFixed(0)} s earlier)`); continue; }
-    const dir = path.join(WORK, 'coverage', t.replace(/[/\\]/g, '_'));
-    rmSync(dir, { recursive: true, force: true });
-    const r = runTest(t, 900_000, o.coverage ? dir : null);
-    if (!r.ok) throw new Error(`mutate: ${t} fails without any mutant`);
-    durations.set(t, Math.max(r.ms, durations.get(t) ?? 0));
-    writeFileSync(durFile, JSON.stringify(Object.fromEntries(durations), null, 1));
-    if (o.coverage) {
-      const byFile = new Map();
+  // 3. Baselines, run when a mutant first needs the test: it passes unmutated, and what it executes
+  //    and the CPU seconds it takes are recorded (kept under .mutate/baseline/ while nothing changed).
+  const srcHash = distHash();
+  const cpuOf = new Map();
+  mkdirSync(path.join(WORK, 'baseline'), { recursive: true });
+  const ensureBaseline = (t) => {
+    if (cpuOf.has(t)) return;
+    const cacheFile = path.join(WORK, 'baseline', t.replace(/[/\\]/g, '_') + '.json');
+    const key = baselineKey(t, srcHash);
+    let base = existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : null;
+    if (base?.key !== key) base = null;
+    if (!base) {
+      const dir = path.join(WORK, 'coverage', t.replace(/[/\\]/g, '_'));
+      rmSync(dir, { recursive: true, force: true });
+      const r = runTest(t, { coverageDir: dir });
+      if (!r.ok) throw new Error(`mutate: ${t} fails without any mutant`);
+      const cov = {};
       // One coverage file per process, kept apart: the innermost range is looked up per process.
       for (const f of readdirSync(dir).filter((x) => x.endsWith('.json'))) {
-        for (const [file, ranges] of readCoverageFile(path.join(dir, f))) (byFile.get(file) ?? byFile.set(file, []).get(file)).push(ranges);
+        for (const [file, ranges] of readCoverageFile(path.join(dir, f))) (cov[path.relative(COPY, file)] ??= []).push(ranges);
       }
-      coverage.set(t, byFile);
       rmSync(dir, { recursive: true, force: true });
+      base = { key, ms: r.ms, cpu: r.cpu, coverage: cov };
+      writeFileSync(cacheFile, JSON.stringify(base));
+      console.log(`baseline  ${t}: ${r.cpu.toFixed(1)} CPU s (${(r.ms / 1000).toFixed(0)} s wall)`);
     }
-    process.stdout.write(`baseline ${t} ${(r.ms / 1000).toFixed(1)} s\n`);
-  }
+    durations.set(t, base.ms);
+    cpuOf.set(t, base.cpu);
+    coverage.set(t, new Map(Object.entries(base.coverage).map(([f, c]) => [path.join(COPY, f), c])));
+  };
+  const depCount = new Map(closures.map((c) => [c.test, c.deps.size]));
 
   // 4. The mutants.
   const results = new Map(files.map((f) => [f.rel, { file: f.rel, total: f.total, ran: 0, killed: 0, timeout: 0, survived: 0, uncovered: 0, equivalent: 0, invalid: 0, noTests: 0, survivors: [] }]));
   const t0 = Date.now();
+  const slow = (t) => SLOW_TESTS.some((re) => re.test(t.replace(/^dist\//, '')));
   for (const { m, f } of queue) {
     const folder = path.dirname(f.rel);
     if (o.sampleFolder > 0 && (folderQuota.get(folder) ?? 0) >= o.sampleFolder) continue;
@@ -343,28 +375,37 @@ function main() {
     writeFileSync(f.js, m.source);
     let valid = true;
     try { execFileSync(process.execPath, ['--check', f.js], { stdio: 'ignore' }); } catch { valid = false; }
-    if (!valid) { writeFileSync(f.js, f.original); res.invalid++; continue; }
+    writeFileSync(f.js, f.original);
+    if (!valid) { res.invalid++; continue; }
     res.ran++;
     folderQuota.set(folder, (folderQuota.get(folder) ?? 0) + 1);
-    let tests = f.tests.filter((t) => coverage.has(t) || !o.coverage).filter((t) => durations.get(t) <= o.maxTestSeconds * 1000);
-    if (o.coverage) tests = tests.filter((t) => covers(coverage.get(t).get(f.js) ?? [], m.offset));
-    // The slow tests (--all-tests) judge only the mutants no fast test executes: a mutant a fast test
-    // executes but only a slow one would kill counts as survived (the score errs low, not high).
-    const slow = (t) => SLOW_TESTS.some((re) => re.test(t.replace(/^dist\//, '')));
-    if (tests.some((t) => !slow(t))) tests = tests.filter((t) => !slow(t));
-    tests.sort(testOrder(f.rel, durations));
-    let verdict = f.tests.length === 0 ? 'noTests' : tests.length === 0 ? 'uncovered' : 'survived';
-    let by = null;
-    for (const t of tests) {
-      const r = runTest(t, Math.max(15_000, o.factor * durations.get(t)), null);
+    // Candidates, most likely killer first: the test named after the file, its folder's, then the
+    // most focused (fewest files loaded); the slow tests (--all-tests) last. --max-tests K examines
+    // at most K of them (0: all): a mutant they miss counts as survived, so the score errs low.
+    const cand = f.tests.slice().sort((a, b) => slow(a) - slow(b) || testOrder(f.rel, depCount)(a, b));
+    let verdict = f.tests.length === 0 ? 'noTests' : 'uncovered';
+    let by = null, ran = 0, examined = 0;
+    for (const t of cand) {
+      if (o.maxTests > 0 && examined >= o.maxTests) { if (verdict === 'uncovered') verdict = 'survived'; break; }
+      if (ran > 0 && slow(t)) break; // slow tests only for mutants no fast test executes
+      ensureBaseline(t);
+      examined++;
+      if (cpuOf.get(t) > o.maxTestSeconds) continue;
+      if (o.coverage && !covers(coverage.get(t).get(f.js) ?? [], m.offset)) continue;
+      writeFileSync(f.js, m.source);
+      const r = runTest(t, { cpuLimit: Math.max(20, o.factor * cpuOf.get(t)), wallMs: Math.max(900_000, 20 * durations.get(t)) });
+      writeFileSync(f.js, f.original);
+      ran++;
+      verdict = 'survived';
       if (r.timedOut) { verdict = 'timeout'; by = t; break; }
       if (!r.ok) { verdict = 'killed'; by = t; break; }
     }
+    const tests = { length: ran };
     writeFileSync(f.js, f.original);
     res[verdict]++;
-    if (verdict === 'survived' || verdict === 'noTests' || verdict === 'uncovered') res.survivors.push({ line: m.line + 1, kind: m.kind, verdict, original: m.original, mutated: m.mutated, tests: tests.length });
+    if (verdict === 'survived' || verdict === 'noTests' || verdict === 'uncovered') res.survivors.push({ line: m.line + 1, kind: m.kind, verdict, original: m.original, mutated: m.mutated, tests: ran, examined });
     else (res.killedBy ??= []).push({ line: m.line + 1, mutated: m.mutated, by });
-    console.log(`${verdict.padEnd(9)} ${f.rel}:${m.line + 1} [${m.kind}] ${m.original}  →  ${m.mutated}${by ? `  (${by.replace(/^dist\/test\//, '')})` : ` (${tests.length} tests ran)`}`);
+    console.log(`${verdict.padEnd(9)} ${f.rel}:${m.line + 1} [${m.kind}] ${m.original}  →  ${m.mutated}${by ? `  (${by.replace(/^dist\/test\//, '')})` : ` (${tests.length} tests ran, ${examined} examined)`}`);
   }
   for (const f of files) writeFileSync(f.js, f.original);
 
