@@ -113,3 +113,41 @@ test('broken files are FileFormatErrors', () => {
     );
   }
 });
+
+/** A grey 8-bit PNG written here, Adam7-interlaced by the spec's pass table (pngjs cannot write one). */
+function interlacedGreyPng(width: number, height: number, pixel: (x: number, y: number) => number): Uint8Array {
+  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+  const raw: number[] = [];
+  for (const [x0, y0, dx, dy] of passes) {
+    const xs: number[] = [];
+    for (let x = x0!; x < width; x += dx!) xs.push(x);
+    if (xs.length === 0) continue; // an empty pass has no scanlines at all
+    for (let y = y0!; y < height; y += dy!) raw.push(0, ...xs.map((x) => pixel(x, y))); // filter type 0
+  }
+  const chunk = (type: string, data: Uint8Array) => {
+    const out = new Uint8Array(12 + data.length);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, data.length);
+    out.set(Buffer.from(type, 'latin1'), 4);
+    out.set(data, 8);
+    view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+    return out;
+  };
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, width);
+  new DataView(ihdr.buffer).setUint32(4, height);
+  ihdr.set([8, 0, 0, 0, 1], 8); // depth 8, grey, deflate, filter 0, Adam7
+  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  return new Uint8Array(Buffer.concat([Uint8Array.from(sig), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Uint8Array.from(raw))), chunk('IEND', new Uint8Array(0))]));
+}
+
+test('Adam7-interlaced files decode to the same pixels, for sizes that leave passes empty', () => {
+  for (const [w, h] of [[13, 11], [1, 1], [3, 2], [5, 9], [28, 28]]) {
+    const px = (x: number, y: number) => (x * 37 + y * 11) % 256;
+    const bytes = interlacedGreyPng(w, h, px);
+    assert.equal(pngHeader(bytes, 'i.png').interlaced, true);
+    const { grey, width, height } = readPngGrey(bytes, 'i.png');
+    assert.deepEqual([width, height], [w, h]);
+    close(grey, Array.from({ length: w * h }, (_, i) => px(i % w, Math.floor(i / w)) / 255), 1e-6);
+  }
+});
