@@ -142,7 +142,7 @@ function interlacedGreyPng(width: number, height: number, pixel: (x: number, y: 
 }
 
 test('Adam7-interlaced files decode to the same pixels, for sizes that leave passes empty', () => {
-  for (const [w, h] of [[13, 11], [1, 1], [3, 2], [5, 9], [28, 28]]) {
+  for (const [w, h] of [[13, 11], [1, 1], [3, 2], [5, 9], [28, 28]] as const) {
     const px = (x: number, y: number) => (x * 37 + y * 11) % 256;
     const bytes = interlacedGreyPng(w, h, px);
     assert.equal(pngHeader(bytes, 'i.png').interlaced, true);

@@ -67,7 +67,7 @@ describe('optimiser state', () => {
     for (let s = 0; s < 3; s++) {
       o1.zeroGrad(); setGrad(p, s); o1.step();
       const g = Array.from(p.grad()!);
-      for (let j = 0; j < 3; j++) { buf[j] += g[j]!; want[j] = Math.fround(want[j]! - 0.1 * buf[j]!); }
+      for (let j = 0; j < 3; j++) { buf[j] = buf[j]! + g[j]!; want[j] = Math.fround(want[j]! - 0.1 * buf[j]!); }
       o0.zeroGrad(); setGrad(q, s); o0.step();
     }
     p.toArray().forEach((v, j) => assert.ok(Math.abs(v - want[j]!) < 1e-6, `p[${j}] = ${v}, want ${want[j]}`));

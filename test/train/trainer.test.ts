@@ -45,6 +45,25 @@ describe('trainEpoch', () => {
     assert.deepEqual(t.model.parameters().map((p) => p.toArray()), before);
     assert.equal(t.step, 1);
   });
+  // The divergence guard's bound is 100 × ln K for K classes (ln K is the loss of a uniform guess):
+  // a first-batch loss of ~300 (one class's logit raised by 340) is above it for K = 10, though
+  // below 100 × ln 48 for this batch of 48 (a bound taken from the wrong dimension).
+  it('a loss above 100 × ln(classes) stops training with the loss named', () => {
+    const e = initEngine({ threads: 2 });
+    const t = makeTrainer(zooSpec('seed16k'), recipe({ batchSize: N, schedule: 'constant', lr: 0 }), 3, N);
+    const bias = t.model.parameters().at(-1)!;
+    assert.equal(bias.size, 10);
+    bias.data()[3] = bias.data()[3]! + 340;
+    const mark = e.arena.mark();
+    const loss = noGrad(() => {
+      const x = Tensor.empty([N, 1, 28, 28]);
+      normaliseBatch(data, Array.from({ length: N }, (_, i) => i), 0, N, x.data());
+      return nllLoss(t.model.train().forward(x), data.labels, DEFAULT_RECIPE.labelSmoothing).item();
+    });
+    e.arena.release(mark);
+    assert.ok(loss > 100 * Math.log(10) + 20 && loss < 100 * Math.log(N) - 20, `first loss ${loss}`);
+    assert.throws(() => trainEpoch(t, data), /training diverged: loss is \d+\.\d at step 0/);
+  });
   it('a learning rate moves the weights; the step counter counts batches (last batch partial)', () => {
     initEngine({ threads: 2 });
     const t = makeTrainer(zooSpec('seed16k'), recipe({ batchSize: 20 }), 3, N);
