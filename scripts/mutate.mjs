@@ -6,7 +6,7 @@
 //
 //   npm run mutate -- [--sample N | --sample-folder N] [--seed S] [--timeout-factor F]
 //                     [--max-test-seconds T] [--budget-minutes M] [--no-coverage] [--list]
-//                     [--all-tests] [--tests t1,t2] [paths…]
+//                     [--all-tests] [--tests t1,t2] [--rerun REPORT.json] [paths…]
 //
 // Each test file runs once unmutated with V8 coverage on; a mutant then runs only the test files
 // that execute its position (the one named after its file first, then its folder's, then the
@@ -39,7 +39,7 @@ const BROWSER_TESTS = [/^test\/web\//, /^test\/package\//];
 const SLOW_TESTS = [/^test\/cli\//, /^test\/train\/(e2e|resume)\.test/, /^test\/io\/(onnx|model-file)\.test/];
 
 function parseArgs(argv) {
-  const o = { maxTests: 0, sample: 0, sampleFolder: 0, seed: 1, factor: 3, list: false, allTests: false, tests: null, maxTestSeconds: 60, coverage: true, budgetMinutes: 0, paths: [] };
+  const o = { rerun: null, maxTests: 0, sample: 0, sampleFolder: 0, seed: 1, factor: 3, list: false, allTests: false, tests: null, maxTestSeconds: 60, coverage: true, budgetMinutes: 0, paths: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--sample') o.sample = Number(argv[++i]);
@@ -47,6 +47,7 @@ function parseArgs(argv) {
     else if (a === '--seed') o.seed = Number(argv[++i]);
     else if (a === '--no-coverage') o.coverage = false;
     else if (a === '--max-tests') o.maxTests = Number(argv[++i]);
+    else if (a === '--rerun') o.rerun = argv[++i];
     else if (a === '--budget-minutes') o.budgetMinutes = Number(argv[++i]);
     else if (a === '--timeout-factor') o.factor = Number(argv[++i]);
     else if (a === '--list') o.list = true;
@@ -321,6 +322,16 @@ function main() {
   }
   let queue = files.flatMap((f) => f.mutants.map((m) => ({ m, f })));
   const folderQuota = new Map();
+  // --rerun REPORT: judge again only that report's survivors (after new tests); its killed mutants
+  // are carried over as killed (sound while the code is unchanged and tests were only added).
+  let prior = null;
+  if (o.rerun) {
+    prior = JSON.parse(readFileSync(o.rerun, 'utf8'));
+    const again = new Set(prior.flatMap((r) => r.survivors.map((s) => `${r.file}|${s.original}|${s.mutated}`)));
+    queue = queue.filter(({ m, f }) => again.has(`${f.rel}|${m.original}|${m.mutated}`));
+    const seen = new Set();
+    queue = queue.filter(({ m, f }) => { const k = `${f.rel}|${m.original}|${m.mutated}`; return !seen.has(k) && seen.add(k); });
+  }
   if (o.sampleFolder > 0) {
     // Each folder draws from its own generator (seed and folder name), so a folder's sample is the
     // same whichever other folders are in the run.
@@ -413,6 +424,19 @@ function main() {
   const out = path.join(WORK, `report-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(out, JSON.stringify([...results.values()], null, 1));
   const byFolder = new Map();
+  if (prior) {
+    // Carried over: the earlier run's kills and equivalents; its survivors were judged again above.
+    for (const p of prior) {
+      const f = results.get(p.file);
+      if (!f) continue;
+      f.killed += p.killed;
+      f.timeout += p.timeout;
+      f.equivalent += p.equivalent;
+      f.invalid += p.invalid;
+      f.killedBy = [...(p.killedBy ?? []), ...(f.killedBy ?? [])];
+    }
+    writeFileSync(out, JSON.stringify([...results.values()], null, 1));
+  }
   for (const f of results.values()) {
     const k = path.dirname(f.file);
     const a = byFolder.get(k) ?? { killed: 0, judged: 0, uncovered: 0, equivalent: 0, total: 0 };
