@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeIdx, parseIdx } from '../../src/data/idx.js';
+import { encodeIdx, idxDeclaredBytes, parseIdx } from '../../src/data/idx.js';
 import { FileFormatError } from '../../src/util/errors.js';
 
 function bytes(...values: number[]): Uint8Array {
@@ -71,4 +71,16 @@ test('data is a view into the input (no copy)', () => {
   const parsed = parseIdx(file, 'f');
   assert.equal(parsed.data.buffer, file.buffer);
   assert.equal(parsed.data.byteOffset, 8);
+});
+
+// What a file's header declares (header + data bytes), read from a prefix (datasets.ts sizes a
+// gzipped file from its first bytes): the full size once the whole header is there, null before.
+test('idxDeclaredBytes: the size a header declares, null until the header is complete', () => {
+  for (const dims of [[7], [3, 4, 5], [2, 1, 1, 3]]) {
+    const count = dims.reduce((a, b) => a * b, 1), header = 4 + 4 * dims.length;
+    const file = encodeIdx(dims, new Uint8Array(count));
+    assert.equal(idxDeclaredBytes(file), header + count);
+    assert.equal(idxDeclaredBytes(file.subarray(0, header)), header + count, `${dims}: header alone`);
+    for (let k = 0; k < header; k++) assert.equal(idxDeclaredBytes(file.subarray(0, k)), null, `${dims}: ${k} bytes`);
+  }
 });
