@@ -12,7 +12,9 @@ import { nllLoss } from '../../src/ops/loss.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { DEFAULT_RECIPE, type Recipe } from '../../src/train/recipe.js';
-import { makeTrainer, trainEpoch } from '../../src/train/trainer.js';
+import { evaluate, makeTrainer, trainEpoch } from '../../src/train/trainer.js';
+import { loadModel } from '../../src/infer/inference.js';
+import { ROOT } from '../helpers.js';
 
 const N = 48;
 const recipe = (o: Partial<Recipe>): Recipe => ({ ...DEFAULT_RECIPE, epochs: 1, rotateDeg: 0, brightness: 0, contrast: 0, dropout: 0, ...o });
@@ -75,5 +77,30 @@ describe('trainEpoch', () => {
     assert.equal(s.total, N);
     assert.ok(Number.isFinite(s.loss) && s.loss > 0);
     assert.notDeepEqual(t.model.parameters().map((p) => p.toArray()), before);
+  });
+});
+
+// evaluate() against a recomputation done another way: PyTorch's trained model, one image at a time,
+// the loss as −mean log p[label] and the argmax taken here; evaluate batches 37 at a time (last
+// batch partial) and must give the same count and, to float rounding, the same loss.
+describe('evaluate', () => {
+  after(closeEngine);
+  it('loss and accuracy of 100 test images equal a per-image recomputation', () => {
+    const e = initEngine({ threads: 2 });
+    const model = loadModel(`${ROOT}test/fixtures/torch/net.safetensors`);
+    const test = loadIdxDataset(undefined, { limitTrain: 1, limitTest: 100 }).test;
+    let nll = 0, right = 0;
+    for (let n = 0; n < 100; n++) {
+      const mark = e.arena.mark();
+      const x = Tensor.empty([1, 1, 28, 28]);
+      normaliseBatch(test, [n], 0, 1, x.data());
+      const lp = Array.from(noGrad(() => model.eval().forward(x)).toArray());
+      nll -= lp[test.labels[n]!]!;
+      if (lp.indexOf(Math.max(...lp)) === test.labels[n]) right++;
+      e.arena.release(mark);
+    }
+    const s = evaluate(model, test, 37);
+    assert.deepEqual([s.correct, s.total, s.accuracy], [right, 100, right]);
+    assert.ok(Math.abs(s.loss - nll / 100) <= 1e-5 * Math.max(1, nll / 100), `loss ${s.loss}, recomputed ${nll / 100}`);
   });
 });
