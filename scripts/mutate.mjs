@@ -375,11 +375,14 @@ function main() {
   // 4. The mutants.
   const results = new Map(files.map((f) => [f.rel, { file: f.rel, total: f.total, ran: 0, killed: 0, timeout: 0, survived: 0, uncovered: 0, equivalent: 0, invalid: 0, noTests: 0, survivors: [] }]));
   const t0 = Date.now();
+  // SIGTERM or Ctrl-C: finish the mutant under test, then write the report of what was judged.
+  let stop = false;
+  for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => { stop = true; console.log(`\n${sig}: stopping after this mutant`); });
   const slow = (t) => SLOW_TESTS.some((re) => re.test(t.replace(/^dist\//, '')));
   for (const { m, f } of queue) {
     const folder = path.dirname(f.rel);
     if (o.sampleFolder > 0 && (folderQuota.get(folder) ?? 0) >= o.sampleFolder) continue;
-    if (o.budgetMinutes > 0 && Date.now() - t0 > o.budgetMinutes * 60_000) break;
+    if (stop || (o.budgetMinutes > 0 && Date.now() - t0 > o.budgetMinutes * 60_000)) break;
     const res = results.get(f.rel);
     const key = `${f.rel}|${m.original}|${m.mutated}`;
     if (equivalent.has(key)) { res.equivalent++; continue; }
