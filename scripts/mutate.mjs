@@ -204,6 +204,34 @@ function mutantsOf(file, src) {
   });
 }
 
+/** Emitted JS line (0-based) → TypeScript line (1-based), from tsc's source map (base64 VLQ mappings). */
+function tsLines(jsFile) {
+  const out = [];
+  let map;
+  try { map = JSON.parse(readFileSync(jsFile + '.map', 'utf8')); } catch { return out; }
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  let srcLine = 0;
+  map.mappings.split(';').forEach((line, gen) => {
+    for (const seg of line.split(',')) {
+      if (!seg) continue;
+      const vals = [];
+      let v = 0, shift = 0;
+      for (const ch of seg) {
+        const d = B64.indexOf(ch);
+        v += (d & 31) << shift;
+        if (d & 32) { shift += 5; continue; }
+        vals.push(v & 1 ? -(v >>> 1) : v >>> 1);
+        v = 0; shift = 0;
+      }
+      if (vals.length >= 4) {
+        srcLine += vals[2];
+        if (out[gen] === undefined) out[gen] = srcLine + 1;
+      }
+    }
+  });
+  return out;
+}
+
 function rng(seed) {
   let s = seed >>> 0;
   return () => {
@@ -308,7 +336,8 @@ function main() {
     for (let i = 0; i < original.length; i++) if (original[i] === '\n') lineStart.push(i + 1);
     let tests = closures.filter((c) => c.deps.has(js)).map((c) => c.test);
     if (o.tests) tests = tests.filter((t) => o.tests.some((x) => t.includes(x)));
-    const mutants = mutantsOf(rel, original).map((m) => ({ ...m, rel, js, offset: lineStart[m.line] + m.col }));
+    const tsLine = tsLines(js);
+    const mutants = mutantsOf(rel, original).map((m) => ({ ...m, rel, js, offset: lineStart[m.line] + m.col, tsLine: tsLine[m.line] ?? m.line + 1 }));
     files.push({ rel, js, original, tests, mutants, total: mutants.length });
   }
   // 2. The sample: --sample N per file, or --sample-folder N per folder (N mutants that are neither
@@ -417,9 +446,9 @@ function main() {
     const tests = { length: ran };
     writeFileSync(f.js, f.original);
     res[verdict]++;
-    if (verdict === 'survived' || verdict === 'noTests' || verdict === 'uncovered') res.survivors.push({ line: m.line + 1, kind: m.kind, verdict, original: m.original, mutated: m.mutated, tests: ran, examined });
-    else (res.killedBy ??= []).push({ line: m.line + 1, mutated: m.mutated, by });
-    console.log(`${verdict.padEnd(9)} ${f.rel}:${m.line + 1} [${m.kind}] ${m.original}  →  ${m.mutated}${by ? `  (${by.replace(/^dist\/test\//, '')})` : ` (${tests.length} tests ran, ${examined} examined)`}`);
+    if (verdict === 'survived' || verdict === 'noTests' || verdict === 'uncovered') res.survivors.push({ line: m.tsLine, kind: m.kind, verdict, original: m.original, mutated: m.mutated, tests: ran, examined });
+    else (res.killedBy ??= []).push({ line: m.tsLine, mutated: m.mutated, by });
+    console.log(`${verdict.padEnd(9)} ${f.rel}:${m.tsLine} [${m.kind}] ${m.original}  →  ${m.mutated}${by ? `  (${by.replace(/^dist\/test\//, '')})` : ` (${tests.length} tests ran, ${examined} examined)`}`);
   }
   for (const f of files) writeFileSync(f.js, f.original);
 
