@@ -4,12 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
-import { dropout } from '../../src/ops/activation.js';
+import { dropout, relu } from '../../src/ops/activation.js';
 import { conv2d } from '../../src/ops/conv.js';
 import { linear } from '../../src/ops/linear.js';
 import { logSoftmax, nllLoss } from '../../src/ops/loss.js';
 import { batchNorm2d } from '../../src/ops/norm.js';
-import { dropoutMaxPool2d, globalAvgPool, maxPool2d } from '../../src/ops/pool.js';
+import { avgPool2d, dropoutMaxPool2d, flatten, globalAvgPool, maxPool2d } from '../../src/ops/pool.js';
+import { noGrad } from '../../src/tensor/autograd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -84,6 +85,36 @@ describe('op input checks', () => {
       assert.deepEqual(y.shape, [0, 8, H, H]);
       y.backward([]);
       assert.deepEqual(Array.from(w.grad()!), new Array(w.size).fill(0));
+    });
+  }
+});
+
+// As in PyTorch, an op records a graph only when one of its inputs requires a gradient and
+// recording is on: otherwise its output requires none (and holds no node to keep memory alive).
+describe('outputs require a gradient only when an input does', () => {
+  after(closeEngine);
+  const r = (grad: boolean, ...shape: number[]) => Tensor.from(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i) + 0.5), shape, grad);
+  const OPS: Array<[string, (g: boolean) => Tensor]> = [
+    ['relu', (g) => relu(r(g, 2, 3))],
+    ['dropout', (g) => dropout(r(g, 2, 3), 0.5, true, new Rng(1))],
+    ['conv2d', (g) => conv2d(r(g, 1, 2, 5, 5), r(g, 3, 2, 3, 3), r(g, 3), 1)],
+    ['linear', (g) => linear(r(g, 2, 3), r(g, 4, 3), r(g, 4))],
+    ['logSoftmax', (g) => logSoftmax(r(g, 2, 3))],
+    ['nllLoss', (g) => nllLoss(logSoftmax(r(g, 2, 3)), [0, 2], 0.1)],
+    ['batchNorm2d', (g) => batchNorm2d(r(g, 2, 3, 2, 2), r(g, 3), r(g, 3), z(3), r(false, 3), { training: true, momentum: 0.1, eps: 1e-5, relu: true })],
+    ['maxPool2d', (g) => maxPool2d(r(g, 1, 2, 4, 4))],
+    ['maxPool2d 3×3 stride 1', (g) => maxPool2d(r(g, 1, 2, 5, 5), 3, 1)],
+    ['avgPool2d', (g) => avgPool2d(r(g, 1, 2, 4, 4), 2)],
+    ['dropoutMaxPool2d', (g) => dropoutMaxPool2d(r(g, 1, 2, 4, 4), 0.5, true, new Rng(1))],
+    ['globalAvgPool', (g) => globalAvgPool(r(g, 1, 2, 4, 4))],
+    ['flatten', (g) => flatten(r(g, 1, 2, 2, 2))],
+  ];
+  for (const [name, op] of OPS) {
+    it(name, () => {
+      initEngine({ threads: 1 });
+      assert.equal(op(false).requiresGrad, false, 'inputs without gradients');
+      assert.equal(noGrad(() => op(true)).requiresGrad, false, 'under noGrad');
+      assert.equal(op(true).requiresGrad, true, 'inputs with gradients');
     });
   }
 });
