@@ -67,6 +67,12 @@ describe('curves.svg', () => {
     const lines = [...out.matchAll(/<polyline points="([^"]+)"/g)].map((m) => m[1]!.split(' ').map((p) => Number(p.split(',')[1])));
     assert.ok(lines.length >= 4);
     for (const ys of lines) assert.ok(ys.every((y) => frames.some(([top, bottom]) => y >= top && y <= bottom)), `points at y = ${ys}`);
+    // Epoch 1 at the frame's left edge, the last epoch at its right edge.
+    const [x0, width] = /<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="[\d.]+" fill="none"/.exec(out)!.slice(1).map(Number);
+    for (const m of out.matchAll(/<polyline points="([^"]+)"/g)) {
+      const xs = m[1]!.split(' ').map((p) => Number(p.split(',')[0]));
+      assert.deepEqual([xs[0], xs.at(-1)], [x0, x0! + width!]);
+    }
   });
   it('ticks: every epoch up to 25, then round steps; 1-2-5 per decade on wide log ranges', () => {
     assert.deepEqual(epochTicks(1, 19), Array.from({ length: 19 }, (_, i) => i + 1));
