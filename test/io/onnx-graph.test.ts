@@ -1,0 +1,72 @@
+// ONNX export, the fast part: the graph's structure, the refusals, and ONNX Runtime (onnxruntime-web's
+// Node build, wasm) against the engine on PyTorch's trained model. The train → export round trip and
+// the `export` command are in onnx.test.ts (slow: they train and spawn the CLI).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import * as ort from 'onnxruntime-web';
+import { closeEngine, initEngine } from '../../src/engine/node.js';
+import { exportOnnx, ONNX_INPUT, ONNX_OUTPUT } from '../../src/io/onnx.js';
+import { seed16k } from '../../src/models/seed16k.js';
+import { Module } from '../../src/nn/module.js';
+import { ReLU } from '../../src/nn/layers.js';
+import { Sequential } from '../../src/nn/sequential.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import { loadModel } from '../../src/infer/inference.js';
+import { Rng } from '../../src/util/rng.js';
+import { decode, dims, maxDiff, NET, onnxRuntime, ours, testSet } from './onnx-helpers.js';
+
+const BLOCK = ['Conv', 'BatchNormalization', 'Relu'];
+const GRAPHS: Array<[string, boolean, string[]]> = [
+  ['BatchNorm kept', false, [...BLOCK, ...BLOCK, 'MaxPool', ...BLOCK, ...BLOCK, 'MaxPool', 'Conv', 'Relu', 'GlobalAveragePool', 'Flatten', 'Gemm', 'LogSoftmax']],
+  ['BatchNorm folded', true, ['Conv', 'Relu', 'Conv', 'Relu', 'MaxPool', 'Conv', 'Relu', 'Conv', 'Relu', 'MaxPool', 'Conv', 'Relu', 'GlobalAveragePool', 'Flatten', 'Gemm', 'LogSoftmax']],
+];
+
+describe('exportOnnx', () => {
+  before(() => {
+    initEngine({ threads: 2 });
+    ort.env.wasm.numThreads = 1;
+  });
+  after(closeEngine);
+
+  for (const [what, fold, ops] of GRAPHS) {
+    it(`graph of the reference net, ${what}: ops in order, dynamic batch, weights by state-dict name`, () => {
+      const model = seed16k({ initRng: new Rng(0), dropoutRng: new Rng(0), dropout: 0.05 });
+      const m = decode(exportOnnx(model, { opset: 13, foldBatchNorm: fold }));
+      assert.equal(m.ir_version, 7);
+      assert.deepEqual(m.opset_import.map((o) => o.version), [13]);
+      assert.deepEqual(m.graph.node.map((n) => n.op_type), ops);
+      assert.deepEqual(dims(m.graph.input[0]!), ['batch', 1, 28, 28]);
+      assert.deepEqual(dims(m.graph.output[0]!), ['batch', 10]);
+      assert.equal(m.graph.node[0]!.input[0], ONNX_INPUT);
+      assert.deepEqual(m.graph.node.at(-1)!.output, [ONNX_OUTPUT]);
+      const inits = new Map(m.graph.initializer.map((t) => [t.name, t.dims]));
+      if (!fold) assert.deepEqual(inits, new Map(model.stateDict().map(([n, t]) => [n, [...t.shape]])));
+      else assert.deepEqual(inits.get('conv1.folded_weight'), [8, 1, 3, 3]);
+    });
+  }
+
+  it('rejects a layer without an ONNX equivalent and an unsupported opset', () => {
+    class Square extends Module {
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    const odd = new Sequential([['relu', new ReLU()], ['sq', new Square()]]);
+    assert.doesNotThrow(() => exportOnnx(new Sequential([['relu', new ReLU()]])));
+    assert.throws(() => exportOnnx(new Sequential([['block', odd]]), {}), /^Error: exportOnnx: layer "block\.sq" \(Square\) has no ONNX equivalent$/);
+    assert.throws(() => exportOnnx(odd, { opset: 9 }), /opset must be a whole number in 11\.\.21, got 9/);
+  });
+
+  it('ONNX Runtime matches the engine on the PyTorch-trained model within 1e-4 (batch 1 and 37, opsets 13 and 17)', async (t) => {
+    const model = loadModel(NET);
+    const { x } = testSet(100);
+    const want = ours(model, x, 100);
+    for (const [batch, fold, opset] of [[1, false, 13], [37, false, 13], [37, true, 13], [37, false, 17]] as const) {
+      const got = await onnxRuntime(exportOnnx(model, { opset, foldBatchNorm: fold }), x, batch);
+      const d = maxDiff(got, want);
+      t.diagnostic(`batch ${batch}, opset ${opset}, BatchNorm ${fold ? 'folded' : 'kept'}: max |ORT - ours| = ${d.toExponential(2)}`);
+      assert.ok(d <= 1e-4, `max difference ${d} > 1e-4`);
+    }
+  });
+
+});
