@@ -118,3 +118,25 @@ describe('outputs require a gradient only when an input does', () => {
     });
   }
 });
+
+// Frozen weights (an input's saliency, a frozen feature extractor): conv2d's backward then computes
+// only dx, by another kernel call (backward-data alone); it must agree with the dx computed with the
+// weights' gradients (im2col, Winograd F(4×4) and F(2×2) shapes).
+describe('conv2d with frozen weights', () => {
+  after(closeEngine);
+  for (const [C, H] of [[1, 9], [8, 14], [8, 6]] as const) {
+    it(`dx matches the trainable-weights path (C=${C}, ${H}×${H})`, () => {
+      initEngine({ threads: 2 });
+      const val = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(i * k));
+      const dx = (train: boolean) => {
+        const x = Tensor.from(val(2 * C * H * H, 0.37), [2, C, H, H], true);
+        const y = conv2d(x, Tensor.from(val(8 * C * 9, 0.11), [8, C, 3, 3], train), Tensor.from(val(8, 0.5), [8], train), 1);
+        y.backward(val(y.size, 0.23));
+        return Array.from(x.grad()!);
+      };
+      const frozen = dx(false), trained = dx(true);
+      assert.ok(frozen.some((v) => v !== 0));
+      frozen.forEach((v, i) => assert.ok(Math.abs(v - trained[i]!) <= 1e-5 * (1 + Math.abs(trained[i]!)), `dx[${i}] ${v} vs ${trained[i]}`));
+    });
+  }
+});
