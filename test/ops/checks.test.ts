@@ -140,3 +140,37 @@ describe('conv2d with frozen weights', () => {
     });
   }
 });
+
+// p = 0 in training is the identity and, as in PyTorch (ATen returns the input before drawing),
+// draws nothing from the generator: the next layer's masks do not shift.
+describe('dropout with p = 0 draws nothing', () => {
+  after(closeEngine);
+  for (const [name, op] of [
+    ['dropout', (rng: Rng) => dropout(Tensor.from([1, 2, 3, 4], [4]), 0, true, rng)],
+    ['dropoutMaxPool2d', (rng: Rng) => dropoutMaxPool2d(Tensor.from([1, 2, 3, 4], [1, 1, 2, 2]), 0, true, rng)],
+  ] as const) {
+    it(name, () => {
+      initEngine({ threads: 1 });
+      const rng = new Rng(9);
+      op(rng);
+      assert.equal(rng.nextU32(), new Rng(9).nextU32());
+    });
+  }
+});
+
+// BatchNorm on an input that needs no gradient (the first layer, on images): the kernel that gives
+// dx also gives dγ and dβ, so they must equal those computed when x does need its gradient.
+describe('batchNorm2d on an input without gradient', () => {
+  after(closeEngine);
+  it('dγ and dβ equal those with dx wanted', () => {
+    initEngine({ threads: 1 });
+    const grads = (xGrad: boolean) => {
+      const x = Tensor.from(Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(i)), [2, 3, 2, 2], xGrad);
+      const g = Tensor.from([1, 0.5, 2], [3], true), b = Tensor.from([0, 0.1, -0.2], [3], true);
+      const y = batchNorm2d(x, g, b, z(3), Tensor.from([1, 1, 1], [3]), { training: true, momentum: 0.1, eps: 1e-5, relu: false });
+      y.backward(Array.from({ length: 24 }, (_, i) => Math.cos(i)));
+      return [Array.from(g.grad()!), Array.from(b.grad()!)];
+    };
+    assert.deepEqual(grads(false), grads(true));
+  });
+});
