@@ -317,7 +317,10 @@ function testOrder(rel, durations) {
 
 function main() {
   const o = parseArgs(process.argv.slice(2));
-  const equivalent = new Set(JSON.parse(readFileSync(path.join(ROOT, 'scripts', 'mutation-equivalent.json'), 'utf8')).map((e) => `${e.file}|${e.original}|${e.mutated}`));
+  // An entry matches by file and line text; one with a `line` (TypeScript) only that line, for a
+  // text that occurs more than once with different meanings.
+  const equivalents = JSON.parse(readFileSync(path.join(ROOT, 'scripts', 'mutation-equivalent.json'), 'utf8'));
+  const equivalent = { has: (key, line) => equivalents.some((e) => `${e.file}|${e.original}|${e.mutated}` === key && (e.line === undefined || e.line === line)) };
   prepareCopy();
   const closures = testClosures(o.allTests);
   const sources = o.paths.flatMap((p) => (p.endsWith('.ts') ? [path.join(ROOT, p)] : walk(path.join(ROOT, p)).filter((f) => f.endsWith('.ts')))).sort();
@@ -414,7 +417,7 @@ function main() {
     if (stop || (o.budgetMinutes > 0 && Date.now() - t0 > o.budgetMinutes * 60_000)) break;
     const res = results.get(f.rel);
     const key = `${f.rel}|${m.original}|${m.mutated}`;
-    if (equivalent.has(key)) { res.equivalent++; continue; }
+    if (equivalent.has(key, m.tsLine)) { res.equivalent++; continue; }
     writeFileSync(f.js, m.source);
     let valid = true;
     try { execFileSync(process.execPath, ['--check', f.js], { stdio: 'ignore' }); } catch { valid = false; }
