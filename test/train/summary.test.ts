@@ -81,7 +81,9 @@ describe('run summaries', () => {
     const s = summarizeRuns(expandRunDirs([parent]).map(readRun));
     const files = writeSummary(parent, s, 'three seeds');
     assert.deepEqual(files.map((f) => path.basename(f)), ['summary.json', 'summary.csv', 'summary.svg']);
-    const json = JSON.parse(readFileSync(path.join(parent, 'summary.json'), 'utf8'));
+    const text = readFileSync(path.join(parent, 'summary.json'), 'utf8');
+    const json = JSON.parse(text);
+    assert.equal(text, JSON.stringify(json, null, 2) + '\n', 'two-space JSON with a final newline, as config.json');
     assert.deepEqual(json.runs.map((r: { dir: string; seed: number }) => [r.dir, r.seed]), [['seed-1', 1], ['seed-2', 2], ['seed-10', 10]]);
     assert.equal(json.test.n, 3);
     assert.equal(readFileSync(path.join(parent, 'summary.csv'), 'utf8').split('\n')[1], '"seed-1",seed16k,1,3,99.3000,99.2000');

@@ -12,7 +12,7 @@ import { nllLoss } from '../../src/ops/loss.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { DEFAULT_RECIPE, type Recipe } from '../../src/train/recipe.js';
-import { evaluate, makeTrainer, trainEpoch } from '../../src/train/trainer.js';
+import { evaluate, makeSchedule, makeTrainer, trainEpoch } from '../../src/train/trainer.js';
 import { loadModel } from '../../src/infer/inference.js';
 import { ROOT } from '../helpers.js';
 
@@ -102,5 +102,16 @@ describe('evaluate', () => {
     const s = evaluate(model, test, 37);
     assert.deepEqual([s.correct, s.total, s.accuracy], [right, 100, right]);
     assert.ok(Math.abs(s.loss - nll / 100) <= 1e-5 * Math.max(1, nll / 100), `loss ${s.loss}, recomputed ${nll / 100}`);
+  });
+});
+
+// OneCycle cycles SGD's momentum only when the recipe has some (plain SGD stays plain), and Adam's
+// β1 always (the recipe's momentum field is SGD's).
+describe('makeSchedule', () => {
+  it('OneCycle cycles momentum for SGD with momentum and for Adam, not for plain SGD', () => {
+    const at0 = (o: Partial<Recipe>) => makeSchedule({ ...DEFAULT_RECIPE, schedule: 'onecycle', ...o }, 10).at(0).momentum;
+    assert.equal(at0({ optimizer: 'sgd', momentum: 0 }), undefined);
+    assert.equal(at0({ optimizer: 'sgd', momentum: 0.9 }), 0.95);
+    assert.equal(at0({ optimizer: 'adam', momentum: 0 }), 0.95);
   });
 });
