@@ -482,7 +482,7 @@ function main() {
     a.total += f.total;
     byFolder.set(k, a);
   }
-  console.log(`\n${o.sampleFolder ? `sample: ${o.sampleFolder} mutants per folder, seed ${o.seed}` : o.sample ? `sample: ${o.sample} per file, seed ${o.seed}` : 'every mutant'}`);
+  console.log(`\n${o.rerun ? `survivors of ${o.rerun} judged again, its kills carried over` : o.sampleFolder ? `sample: ${o.sampleFolder} mutants per folder, seed ${o.seed}` : o.sample ? `sample: ${o.sample} per file, seed ${o.seed}` : 'every mutant'}`);
   console.log('folder            killed / judged   score   95% interval    not executed   equivalent   mutants in files');
   for (const [k, a] of byFolder) {
     const [lo, hi] = wilson(a.killed, a.judged);
