@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/io/atomic.js';
+import { spawnSync } from 'node:child_process';
 
 const root = mkdtempSync(join(tmpdir(), 'tiny-mnist-atomic-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -60,5 +61,20 @@ test('leaves no file descriptor open', { skip: !existsSync('/proc/self/fd') && '
   const before = open();
   for (let i = 0; i < 20; i++) writeFileAtomic(join(dir, `f${i % 3}`), `${i}`);
   assert.equal(open(), before);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// The disk-full simulation the CLI tests use (TINY_MNIST_TEST_DISK_FREE bytes for the whole
+// process): writes use it up, and the write that no longer fits fails with ENOSPC, leaving the old file.
+test('a simulated full disk: the budget is used up across writes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tiny-mnist-full-'));
+  const atomic = new URL('../../src/io/atomic.js', import.meta.url).href;
+  const script = `const { writeFileAtomic } = await import(${JSON.stringify(atomic)});
+    const f = ${JSON.stringify(join(dir, 'f'))};
+    writeFileAtomic(f, 'a'.repeat(60));
+    try { writeFileAtomic(f, 'b'.repeat(60)); console.log('second write fitted'); } catch (e) { console.log(e.code); }`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, TINY_MNIST_TEST_DISK_FREE: '100' } });
+  assert.equal(r.stdout.trim(), 'ENOSPC', r.stderr);
+  assert.equal(readFileSync(join(dir, 'f'), 'utf8'), 'a'.repeat(60));
   rmSync(dir, { recursive: true, force: true });
 });
