@@ -13,6 +13,7 @@ import { Sequential } from '../../src/nn/sequential.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { loadModel } from '../../src/infer/inference.js';
 import { Rng } from '../../src/util/rng.js';
+import { buildModel, parseArchSpec } from '../../src/models/index.js';
 import { decode, dims, maxDiff, NET, onnxRuntime, ours, testSet } from './onnx-helpers.js';
 
 const BLOCK = ['Conv', 'BatchNormalization', 'Relu'];
@@ -55,6 +56,18 @@ describe('exportOnnx', () => {
     assert.doesNotThrow(() => exportOnnx(new Sequential([['relu', new ReLU()]])));
     assert.throws(() => exportOnnx(new Sequential([['block', odd]]), {}), /^Error: exportOnnx: layer "block\.sq" \(Square\) has no ONNX equivalent$/);
     assert.throws(() => exportOnnx(odd, { opset: 9 }), /opset must be a whole number in 11\.\.21, got 9/);
+  });
+
+  // Layers without bias (bias: false in a spec) export without a bias input; ONNX Runtime agrees.
+  it('layers without bias: ONNX Runtime matches the engine', async () => {
+    const spec = parseArchSpec({ layers: [
+      { type: 'conv2d', out_channels: 6, kernel_size: 3, padding: 1, bias: false }, { type: 'relu' }, { type: 'maxpool2d', kernel_size: 2 },
+      { type: 'flatten' }, { type: 'linear', out_features: 10, bias: false }, { type: 'logsoftmax' },
+    ] }, 'no-bias');
+    const model = buildModel(spec, { initRng: new Rng(4), dropoutRng: new Rng(4), input: [1, 28, 28] });
+    const { x } = testSet(8);
+    const d = maxDiff(await onnxRuntime(exportOnnx(model), x, 8), ours(model, x, 8));
+    assert.ok(d <= 1e-4, `max difference ${d}`);
   });
 
   it('ONNX Runtime matches the engine on the PyTorch-trained model within 1e-4 (batch 1 and 37, opsets 13 and 17)', async (t) => {
