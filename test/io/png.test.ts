@@ -174,3 +174,11 @@ test('1-bit files, and image data split over several IDAT chunks', () => {
   const px8 = (x: number, y: number) => (x * 50 + y * 7) % 256;
   close(readPngGrey(handPng(9, 4, px8, { parts: 5 }), 'p.png').grey, Array.from({ length: 36 }, (_, i) => px8(i % 9, Math.floor(i / 9)) / 255), 1e-6);
 });
+
+// White ink on a transparent background (a common export from drawing apps) composites to white on
+// white; the alpha then is the drawing: opaque pixels become ink, drawn dark on white.
+test('white ink on transparency: the alpha channel is the drawing', () => {
+  const pixels = [[255, 255, 255, 0], [255, 255, 255, 255], [255, 255, 255, 128], [255, 255, 255, 0]];
+  const { grey } = readPngGrey(makePng(2, 2, pixels), 'w.png');
+  close(grey, [1, 0, 1 - 128 / 255, 1]);
+});
