@@ -8,7 +8,7 @@ import { closeEngine, initEngine } from '../../src/engine/node.js';
 import { exportOnnx, ONNX_INPUT, ONNX_OUTPUT } from '../../src/io/onnx.js';
 import { seed16k } from '../../src/models/seed16k.js';
 import { Module } from '../../src/nn/module.js';
-import { ReLU } from '../../src/nn/layers.js';
+import { AvgPool2d, Conv2d, MaxPool2d, ReLU } from '../../src/nn/layers.js';
 import { Sequential } from '../../src/nn/sequential.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { loadModel } from '../../src/infer/inference.js';
@@ -56,6 +56,15 @@ describe('exportOnnx', () => {
     assert.doesNotThrow(() => exportOnnx(new Sequential([['relu', new ReLU()]])));
     assert.throws(() => exportOnnx(new Sequential([['block', odd]]), {}), /^Error: exportOnnx: layer "block\.sq" \(Square\) has no ONNX equivalent$/);
     assert.throws(() => exportOnnx(odd, { opset: 9 }), /opset must be a whole number in 11\.\.21, got 9/);
+    // A hand-built net whose pooling window does not fit the input (specs are checked earlier).
+    const pools = (...ks: number[]) => new Sequential(ks.map((k, i) => [`pool${i + 1}`, i % 2 ? new AvgPool2d(k) : new MaxPool2d(k)] as [string, Module]));
+    assert.throws(() => exportOnnx(pools(29)), /layer "pool1" expects \(C,H,W\) with H,W ≥ 29, got per-example shape \(1,28,28\)/);
+    assert.throws(() => exportOnnx(pools(4, 8)), /layer "pool2" expects \(C,H,W\) with H,W ≥ 8, got per-example shape \(1,7,7\)/);
+    assert.doesNotThrow(() => exportOnnx(pools(4, 7)));
+    // A 10×10 kernel with padding 1 needs 8×8 images: 7×7 ones are refused.
+    const convOn7 = (k: number) => new Sequential([['pool', new MaxPool2d(4)], ['conv', new Conv2d(1, 2, k, 1, new Rng(1))]]);
+    assert.throws(() => exportOnnx(convOn7(10)), /layer "conv" expects \(1,H,W\) with H,W ≥ 8, got per-example shape \(1,7,7\)/);
+    assert.doesNotThrow(() => exportOnnx(convOn7(9)));
   });
 
   // Layers without bias (bias: false in a spec) export without a bias input; ONNX Runtime agrees.
