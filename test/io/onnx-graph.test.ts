@@ -65,6 +65,8 @@ describe('exportOnnx', () => {
     const convOn7 = (k: number) => new Sequential([['pool', new MaxPool2d(4)], ['conv', new Conv2d(1, 2, k, 1, new Rng(1))]]);
     assert.throws(() => exportOnnx(convOn7(10)), /layer "conv" expects \(1,H,W\) with H,W ≥ 8, got per-example shape \(1,7,7\)/);
     assert.doesNotThrow(() => exportOnnx(convOn7(9)));
+    // Height alone too small (28×32 images pool to 7×8).
+    assert.throws(() => exportOnnx(convOn7(10), { inputShape: [1, 28, 32] }), /got per-example shape \(1,7,8\)/);
   });
 
   // Layers without bias (bias: false in a spec) export without a bias input; ONNX Runtime agrees.
