@@ -74,6 +74,15 @@ describe('curves.svg', () => {
       assert.deepEqual([xs[0], xs.at(-1)], [x0, x0! + width!]);
     }
   });
+  it('a flat loss sits in the middle of its log axis (the range widens evenly around it)', () => {
+    const flat = Array.from({ length: 3 }, (_, i) => ({ epoch: i + 1, loss: 0.5, trainAcc: 99, testLoss: 0.5, testAcc: 99, lr: 0.01, seconds: 20 }));
+    const out = curvesSvg(flat, 'flat', { labelSmoothing: 0 });
+    const frames = [...out.matchAll(/<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)" fill="none"/g)].map((m) => [Number(m[1]), Number(m[1]) + Number(m[2])] as const);
+    const [top, bottom] = frames[1]!; // the loss panel
+    const ys = [...out.matchAll(/<polyline points="([^"]+)"/g)].flatMap((m) => m[1]!.split(' ').map((p) => Number(p.split(',')[1]))).filter((y) => y >= top && y <= bottom);
+    assert.equal(ys.length, 6, 'train and test loss, 3 epochs each');
+    for (const y of ys) assert.ok(Math.abs(y - (top + bottom) / 2) <= 0.5, `y ${y}, panel ${top}–${bottom}`);
+  });
   it('ticks: every epoch up to 25, then round steps; 1-2-5 per decade on wide log ranges', () => {
     assert.deepEqual(epochTicks(1, 19), Array.from({ length: 19 }, (_, i) => i + 1));
     assert.deepEqual(epochTicks(1, 60).slice(0, 4), [1, 5, 10, 15]);
