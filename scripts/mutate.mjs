@@ -5,7 +5,7 @@
 // mutants the tests kill. Run by `npm run mutate` (not part of `npm test`: it takes long).
 //
 //   npm run mutate -- [--sample N | --sample-folder N] [--seed S] [--timeout-factor F]
-//                     [--max-test-seconds T] [--budget-minutes M] [--no-coverage] [--list]
+//                     [--max-test-seconds CPU_S] [--max-tests K] [--budget-minutes M] [--no-coverage] [--list]
 //                     [--all-tests] [--tests t1,t2] [--rerun REPORT.json] [paths…]
 //
 // Each test file runs once unmutated with V8 coverage on; a mutant then runs only the test files
