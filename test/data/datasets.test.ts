@@ -109,6 +109,11 @@ test('bad limits, directories and files are reported', () => {
 
   const otherSize = writeDataset({ ...good, testImages: encodeIdx([3, 2, 2], new Uint8Array(12)) });
   throwsWith(() => loadIdxDataset(otherSize), UserError, 'test images are 2x2 but training images are 4x3');
+  // Either dimension alone differing is enough.
+  const otherWidth = writeDataset({ ...good, testImages: encodeIdx([3, 4, 2], new Uint8Array(24)) });
+  throwsWith(() => loadIdxDataset(otherWidth), UserError, 'test images are 4x2 but training images are 4x3');
+  const otherHeight = writeDataset({ ...good, testImages: encodeIdx([3, 3, 3], new Uint8Array(27)) });
+  throwsWith(() => loadIdxDataset(otherHeight), UserError, 'test images are 3x3 but training images are 4x3');
 });
 
 test('corrupt gzip is a FileFormatError', () => {

@@ -105,3 +105,16 @@ test('a real MNIST digit comes back close to itself', () => {
   const cosine = dot / Math.sqrt(na * nb);
   assert.ok(cosine > 0.9, `cosine similarity ${cosine}`);
 });
+
+// The polarity is judged from all four edges: a bold black "1" on white paper with a grey shadow
+// down one side reads the same (a white digit of the same ink) whichever way up it is photographed.
+test('polarity does not depend on which edge carries a shadow', () => {
+  const W = 40, H = 50;
+  const img = new Float32Array(W * H).fill(0.95);
+  for (let y = 10; y < 40; y++) for (let x = 15; x < 25; x++) img[y * W + x] = 0.05;
+  for (let y = 0; y < H; y++) img[y * W + W - 1] = 0.5;
+  const sums = [img, img.slice().reverse()].map((pic) => toMnistDigit(pic, W, H).reduce((a, v) => a + v, 0));
+  // The digit's ink sums to ~51 either way; misread as white-on-black, the page would be ~270.
+  for (const s of sums) assert.ok(s > 20 && s < 150, `ink ${s}`);
+  assert.ok(Math.abs(sums[0]! - sums[1]!) < 0.01, `ink ${sums[0]} upright, ${sums[1]} upside down`);
+});

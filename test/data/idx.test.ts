@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeIdx, parseIdx } from '../../src/data/idx.js';
+import { encodeIdx, idxDeclaredBytes, parseIdx } from '../../src/data/idx.js';
 import { FileFormatError } from '../../src/util/errors.js';
 
 function bytes(...values: number[]): Uint8Array {
@@ -71,4 +71,44 @@ test('data is a view into the input (no copy)', () => {
   const parsed = parseIdx(file, 'f');
   assert.equal(parsed.data.buffer, file.buffer);
   assert.equal(parsed.data.byteOffset, 8);
+});
+
+// What a file's header declares (header + data bytes), read from a prefix (datasets.ts sizes a
+// gzipped file from its first bytes): the full size once the whole header is there, null before.
+test('idxDeclaredBytes: the size a header declares, null until the header is complete', () => {
+  for (const dims of [[7], [3, 4, 5], [2, 1, 1, 3]]) {
+    const count = dims.reduce((a, b) => a * b, 1), header = 4 + 4 * dims.length;
+    const file = encodeIdx(dims, new Uint8Array(count));
+    assert.equal(idxDeclaredBytes(file), header + count);
+    assert.equal(idxDeclaredBytes(file.subarray(0, header)), header + count, `${dims}: header alone`);
+    for (let k = 0; k < header; k++) assert.equal(idxDeclaredBytes(file.subarray(0, k)), null, `${dims}: ${k} bytes`);
+  }
+});
+
+// The IDX spec's element sizes (0x08/0x09 bytes, 0x0b short, 0x0c int, 0x0d float, 0x0e double),
+// a header that declares no dimension, and a magic whose first byte is not zero.
+test('idxDeclaredBytes: element size per data type; bad headers are null', () => {
+  const header = (type: number, ...dims: number[]) => {
+    const b = new Uint8Array(4 + 4 * dims.length);
+    b.set([0, 0, type, dims.length]);
+    dims.forEach((d, i) => new DataView(b.buffer).setUint32(4 + 4 * i, d));
+    return b;
+  };
+  for (const [type, size] of [[0x08, 1], [0x09, 1], [0x0b, 2], [0x0c, 4], [0x0d, 4], [0x0e, 8]]) {
+    assert.equal(idxDeclaredBytes(header(type!, 3, 5)), 12 + 15 * size!, `type 0x${type!.toString(16)}`);
+  }
+  assert.equal(idxDeclaredBytes(header(0x08)), null, 'no dimensions');
+  const magic = header(0x08, 2);
+  magic[0] = 1;
+  assert.equal(idxDeclaredBytes(magic), null, 'first magic byte not zero');
+});
+
+test('encodeIdx refuses dims that do not fit the data', () => {
+  assert.throws(() => encodeIdx([3], new Uint8Array(2)), /dims \[3\] do not fit 2 bytes/);
+  assert.throws(() => encodeIdx([], new Uint8Array(1)), /do not fit/);
+  assert.throws(() => encodeIdx([1, 1, 1, 1, 1], new Uint8Array(1)), /do not fit/);
+});
+
+test('parseIdx refuses a magic whose first byte is not zero', () => {
+  assert.throws(() => parseIdx(bytes(1, 0, 8, 1, 0, 0, 0, 1, 7), 'f'), /bad magic 0x01000801/);
 });

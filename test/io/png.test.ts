@@ -113,3 +113,72 @@ test('broken files are FileFormatErrors', () => {
     );
   }
 });
+
+/**
+ * A grey PNG written here by the spec (pngjs cannot write these): Adam7-interlaced by the spec's pass
+ * table or not, 8-bit or 1-bit (pixels 0/1 packed MSB first, rows padded to a byte), its image data
+ * split over `parts` IDAT chunks.
+ */
+function handPng(width: number, height: number, pixel: (x: number, y: number) => number, o: { interlaced?: boolean; bitDepth?: 1 | 8; parts?: number } = {}): Uint8Array {
+  const { interlaced = false, bitDepth = 8, parts = 1 } = o;
+  const passes = interlaced ? [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] : [[0, 0, 1, 1]];
+  const raw: number[] = [];
+  for (const [x0, y0, dx, dy] of passes) {
+    const xs: number[] = [];
+    for (let x = x0!; x < width; x += dx!) xs.push(x);
+    if (xs.length === 0) continue; // an empty pass has no scanlines at all
+    for (let y = y0!; y < height; y += dy!) {
+      raw.push(0); // filter type 0
+      if (bitDepth === 8) raw.push(...xs.map((x) => pixel(x, y)));
+      else for (let i = 0; i < xs.length; i += 8) raw.push(xs.slice(i, i + 8).reduce((b, x, k) => b | (pixel(x, y) << (7 - k)), 0));
+    }
+  }
+  const chunk = (type: string, data: Uint8Array) => {
+    const out = new Uint8Array(12 + data.length);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, data.length);
+    out.set(Buffer.from(type, 'latin1'), 4);
+    out.set(data, 8);
+    view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+    return out;
+  };
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, width);
+  new DataView(ihdr.buffer).setUint32(4, height);
+  ihdr.set([bitDepth, 0, 0, 0, interlaced ? 1 : 0], 8); // grey, deflate, filter 0
+  const z = deflateSync(Uint8Array.from(raw));
+  const idats = Array.from({ length: parts }, (_, i) => chunk('IDAT', z.subarray(Math.floor((i * z.length) / parts), Math.floor(((i + 1) * z.length) / parts))));
+  const sig = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+  return new Uint8Array(Buffer.concat([Uint8Array.from(sig), chunk('IHDR', ihdr), ...idats, chunk('IEND', new Uint8Array(0))]));
+}
+
+test('Adam7-interlaced files decode to the same pixels, for sizes that leave passes empty', () => {
+  for (const [w, h] of [[13, 11], [1, 1], [3, 2], [5, 9], [28, 28]] as const) {
+    const px = (x: number, y: number) => (x * 37 + y * 11) % 256;
+    const bytes = handPng(w, h, px, { interlaced: true });
+    assert.equal(pngHeader(bytes, 'i.png').interlaced, true);
+    const { grey, width, height } = readPngGrey(bytes, 'i.png');
+    assert.deepEqual([width, height], [w, h]);
+    close(grey, Array.from({ length: w * h }, (_, i) => px(i % w, Math.floor(i / w)) / 255), 1e-6);
+  }
+});
+
+test('1-bit files, and image data split over several IDAT chunks', () => {
+  for (const [w, h, parts] of [[11, 3, 3], [8, 2, 1], [1, 5, 2], [13, 11, 4]] as const) {
+    const px = (x: number, y: number) => (x * 3 + y) % 2;
+    for (const interlaced of [false, true]) {
+      const { grey } = readPngGrey(handPng(w, h, px, { bitDepth: 1, parts, interlaced }), 'b.png');
+      close(grey, Array.from({ length: w * h }, (_, i) => px(i % w, Math.floor(i / w))), 1e-6);
+    }
+  }
+  const px8 = (x: number, y: number) => (x * 50 + y * 7) % 256;
+  close(readPngGrey(handPng(9, 4, px8, { parts: 5 }), 'p.png').grey, Array.from({ length: 36 }, (_, i) => px8(i % 9, Math.floor(i / 9)) / 255), 1e-6);
+});
+
+// White ink on a transparent background (a common export from drawing apps) composites to white on
+// white; the alpha then is the drawing: opaque pixels become ink, drawn dark on white.
+test('white ink on transparency: the alpha channel is the drawing', () => {
+  const pixels = [[255, 255, 255, 0], [255, 255, 255, 255], [255, 255, 255, 128], [255, 255, 255, 0]];
+  const { grey } = readPngGrey(makePng(2, 2, pixels), 'w.png');
+  close(grey, [1, 0, 1 - 128 / 255, 1]);
+});

@@ -108,3 +108,21 @@ test('encode refuses inconsistent input', () => {
   assert.throws(() => encodeSafetensors([['a', t([1], [1])], ['a', t([1], [2])]]), /reserved or repeated/);
   assert.throws(() => encodeSafetensors([['__metadata__', t([1], [1])]]), /reserved or repeated/);
 });
+
+// I64 tensors (PyTorch's BatchNorm num_batches_tracked) come back apart, in `ints`, as the
+// little-endian 64-bit integers written here byte by byte, beside an F32 one.
+test('I64 tensors decode into ints, not tensors', () => {
+  const data = new Uint8Array(24 + 4);
+  const view = new DataView(data.buffer);
+  [7n, -3n, 2n ** 40n].forEach((v, i) => view.setBigInt64(8 * i, v, true));
+  view.setFloat32(24, 1.5, true);
+  const file = decodeSafetensors(craft({
+    n: { dtype: 'I64', shape: [3], data_offsets: [0, 24] },
+    w: { dtype: 'F32', shape: [1], data_offsets: [24, 28] },
+  }, data), 'i.safetensors');
+  assert.deepEqual([...file.ints.keys()], ['n']);
+  assert.deepEqual(Array.from(file.ints.get('n')!.data), [7n, -3n, 2n ** 40n]);
+  assert.deepEqual(file.ints.get('n')!.shape, [3]);
+  assert.deepEqual([...file.tensors.keys()], ['w']);
+  assert.deepEqual(Array.from(file.tensors.get('w')!.data), [1.5]);
+});

@@ -209,6 +209,12 @@ for (const variant of ['relaxed', 'simd'] as Variant[]) {
     assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 2, 7, 7, 2, 3, 3, 1), 'winograd2'), /winograd2: needs/);
     assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 8, 8, 8, 8, 3, 3, 1, 2), 'winograd4'), /winograd4: needs/);
     assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 8, 8, 8, 8, 1, 1, 1), '1x1'), /1x1: needs/);
+    // Only the F(4×4) kernels apply a fused input BatchNorm: any other algorithm would ignore it.
+    const bn = { scale: 0, shift: 0 };
+    for (const algo of ['im2col', 'winograd2'] as const) {
+      assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 8, 8, 8, 8, 3, 3, 1), algo, bn), /fused input BatchNorm needs Winograd F\(4x4\)/);
+      assert.throws(() => conv2dBackward(e, 0, 0, 0, 0, 0, 0, shape(1, 8, 8, 8, 8, 3, 3, 1), algo, bn), /fused input BatchNorm needs Winograd F\(4x4\)/);
+    }
   });
   test(`1x1 forward and backward-data: 2 threads give 1 thread's bits (${variant})`, () => {
     // Each image is its own GEMM, so splitting the batch cannot change a bit (the im2col path groups
@@ -240,6 +246,20 @@ for (const variant of ['relaxed', 'simd'] as Variant[]) {
 }
 
 after(() => closeEngine());
+
+// The rule convAlgoFor documents, with the tiles counted by a loop: F(4×4) does 36 multiplies per
+// 4×4 output tile, F(2×2) 16 per 2×2 tile; F(2×2) (even sizes only) is picked unless F(4×4)'s
+// products stay at most 90% of its. Every even and odd size up to 30, thin images included.
+test('auto picks the Winograd variant with the fewer tile products (≥ 10% margin for F(4×4))', () => {
+  const tiles = (n: number, m: number) => { let k = 0; for (let i = 0; i < n; i += m) k++; return k; };
+  for (let H = 1; H <= 30; H++) {
+    for (let W = 1; W <= 30; W++) {
+      const four = 36 * tiles(H, 4) * tiles(W, 4), two = 16 * tiles(H, 2) * tiles(W, 2);
+      const want = H % 2 === 0 && W % 2 === 0 && four > 0.9 * two ? 'winograd2' : 'winograd4';
+      assert.equal(convAlgoFor(shape(8, 8, H, W, 8, 3, 3, 1)), want, `${H}×${W}`);
+    }
+  }
+});
 
 describe('convFlops', () => {
   it('equals 2 × the multiply-adds a naive loop does (padded taps included)', () => {

@@ -11,6 +11,7 @@ import { dropout, relu } from '../../src/ops/activation.js';
 import { batchNorm2d } from '../../src/ops/norm.js';
 import { dropoutMaxPool2d, maxPool2d } from '../../src/ops/pool.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { noGrad } from '../../src/tensor/autograd.js';
 import { Rng } from '../../src/util/rng.js';
 import { expectClose, maxAbs } from '../helpers.js';
 
@@ -61,6 +62,8 @@ describe('element-wise kernels vs naive reference', () => {
           const ref = maxPoolRef(x0, N * C, H, W, dyp);
           expectClose(yp.data(), ref.y, 'maxpool y', 0, 0);
           expectClose(xp.grad()!, ref.dx, 'maxpool dx', 0, 0);
+          // Evaluation: no gradient given, the reference computes y alone.
+          expectClose(noGrad(() => maxPool2d(Tensor.from(x0, shape))).data(), maxPoolRef(x0, N * C, H, W).y, 'maxpool y (no dy)', 0, 0);
           // Fused dropout + max-pool: the reference pools x·mask, with the mask dropout() draws from
           // the same generator state (dropout of ones), and scales the pooled gradient by the mask.
           const p = 0.3;

@@ -59,3 +59,32 @@ describe('fusion pass: every rule gives the unfused bits', () => {
     }
   }
 });
+
+// Evaluation mode with gradients (an input's saliency, a frozen BatchNorm fine-tuned around): the
+// fused kernels' backward is the batch-statistics one, so the rules must step aside here and the
+// bits equal the plain layers' (whose evaluation-mode backward is held to gradcheck in ops/).
+describe('fusion pass: evaluation mode with gradients runs unfused', () => {
+  after(() => closeEngine());
+  const EVAL_CASES: Array<[string, object[]]> = [
+    ['BatchNorm → ReLU → Conv2d (Winograd F(4×4))', [conv(8), BN, RELU, conv(10)]],
+    ['BatchNorm → ReLU → MaxPool2d(2)', [conv(10), BN, RELU, POOL]],
+  ];
+  for (const [what, layers] of EVAL_CASES) {
+    it(what, () => {
+      initEngine({ threads: 1 });
+      const spec = parseArchSpec({ layers: [...layers, ...TAIL] }, what);
+      const rng = new Rng(6);
+      const x0 = Float32Array.from({ length: 4 * 16 * 16 }, () => rng.normal());
+      const run = (fused: boolean) => {
+        const plain = buildModel(spec, { initRng: new Rng(1), dropoutRng: new Rng(2), input: [1, 16, 16] });
+        const model = fused ? fuse(plain) : plain;
+        model.train(false);
+        const x = Tensor.from(x0, [4, 1, 16, 16], true);
+        const y = model.forward(x);
+        nllLoss(y, [1, 7, 3, 9]).backward();
+        return { y: y.toArray(), dx: Array.from(x.grad()!), grads: model.parameters().map((p) => Array.from(p.grad() ?? [])) };
+      };
+      assert.deepEqual(run(true), run(false));
+    });
+  }
+});

@@ -4,12 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
-import { dropout } from '../../src/ops/activation.js';
+import { dropout, relu } from '../../src/ops/activation.js';
 import { conv2d } from '../../src/ops/conv.js';
 import { linear } from '../../src/ops/linear.js';
 import { logSoftmax, nllLoss } from '../../src/ops/loss.js';
 import { batchNorm2d } from '../../src/ops/norm.js';
-import { dropoutMaxPool2d, globalAvgPool, maxPool2d } from '../../src/ops/pool.js';
+import { avgPool2d, dropoutMaxPool2d, flatten, globalAvgPool, maxPool2d } from '../../src/ops/pool.js';
+import { noGrad } from '../../src/tensor/autograd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { Rng } from '../../src/util/rng.js';
 
@@ -74,4 +75,102 @@ describe('op input checks', () => {
       assert.ok(call().size > 0);
     });
   }
+  // PyTorch takes an empty batch: conv2d of (0, C, H, W) is (0, O, OH, OW), and its backward leaves
+  // a zero weight gradient. Every conv algorithm (im2col for one channel, Winograd F(4×4), F(2×2)).
+  for (const [C, H] of [[1, 28], [8, 14], [8, 6]] as const) {
+    it(`accepts: conv2d of an empty batch (C=${C}, ${H}×${H}), 2 threads`, () => {
+      initEngine({ threads: 2 });
+      const x = Tensor.from([], [0, C, H, H], true), w = Tensor.from(new Array(8 * C * 9).fill(0.1), [8, C, 3, 3], true);
+      const y = conv2d(x, w, Tensor.zeros([8], true), 1);
+      assert.deepEqual(y.shape, [0, 8, H, H]);
+      y.backward([]);
+      assert.deepEqual(Array.from(w.grad()!), new Array(w.size).fill(0));
+    });
+  }
+});
+
+// As in PyTorch, an op records a graph only when one of its inputs requires a gradient and
+// recording is on: otherwise its output requires none (and holds no node to keep memory alive).
+describe('outputs require a gradient only when an input does', () => {
+  after(closeEngine);
+  const r = (grad: boolean, ...shape: number[]) => Tensor.from(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i) + 0.5), shape, grad);
+  const OPS: Array<[string, (g: boolean) => Tensor]> = [
+    ['relu', (g) => relu(r(g, 2, 3))],
+    ['dropout', (g) => dropout(r(g, 2, 3), 0.5, true, new Rng(1))],
+    ['conv2d', (g) => conv2d(r(g, 1, 2, 5, 5), r(g, 3, 2, 3, 3), r(g, 3), 1)],
+    ['linear', (g) => linear(r(g, 2, 3), r(g, 4, 3), r(g, 4))],
+    ['logSoftmax', (g) => logSoftmax(r(g, 2, 3))],
+    ['nllLoss', (g) => nllLoss(logSoftmax(r(g, 2, 3)), [0, 2], 0.1)],
+    ['batchNorm2d', (g) => batchNorm2d(r(g, 2, 3, 2, 2), r(g, 3), r(g, 3), z(3), r(false, 3), { training: true, momentum: 0.1, eps: 1e-5, relu: true })],
+    ['maxPool2d', (g) => maxPool2d(r(g, 1, 2, 4, 4))],
+    ['maxPool2d 3×3 stride 1', (g) => maxPool2d(r(g, 1, 2, 5, 5), 3, 1)],
+    ['avgPool2d', (g) => avgPool2d(r(g, 1, 2, 4, 4), 2)],
+    ['dropoutMaxPool2d', (g) => dropoutMaxPool2d(r(g, 1, 2, 4, 4), 0.5, true, new Rng(1))],
+    ['globalAvgPool', (g) => globalAvgPool(r(g, 1, 2, 4, 4))],
+    ['flatten', (g) => flatten(r(g, 1, 2, 2, 2))],
+  ];
+  for (const [name, op] of OPS) {
+    it(name, () => {
+      initEngine({ threads: 1 });
+      assert.equal(op(false).requiresGrad, false, 'inputs without gradients');
+      assert.equal(noGrad(() => op(true)).requiresGrad, false, 'under noGrad');
+      assert.equal(op(true).requiresGrad, true, 'inputs with gradients');
+    });
+  }
+});
+
+// Frozen weights (an input's saliency, a frozen feature extractor): conv2d's backward then computes
+// only dx, by another kernel call (backward-data alone); it must agree with the dx computed with the
+// weights' gradients (im2col, Winograd F(4×4) and F(2×2) shapes).
+describe('conv2d with frozen weights', () => {
+  after(closeEngine);
+  for (const [C, H] of [[1, 9], [8, 14], [8, 6]] as const) {
+    it(`dx matches the trainable-weights path (C=${C}, ${H}×${H})`, () => {
+      initEngine({ threads: 2 });
+      const val = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(i * k));
+      const dx = (train: boolean) => {
+        const x = Tensor.from(val(2 * C * H * H, 0.37), [2, C, H, H], true);
+        const y = conv2d(x, Tensor.from(val(8 * C * 9, 0.11), [8, C, 3, 3], train), Tensor.from(val(8, 0.5), [8], train), 1);
+        y.backward(val(y.size, 0.23));
+        return Array.from(x.grad()!);
+      };
+      const frozen = dx(false), trained = dx(true);
+      assert.ok(frozen.some((v) => v !== 0));
+      frozen.forEach((v, i) => assert.ok(Math.abs(v - trained[i]!) <= 1e-5 * (1 + Math.abs(trained[i]!)), `dx[${i}] ${v} vs ${trained[i]}`));
+    });
+  }
+});
+
+// p = 0 in training is the identity and, as in PyTorch (ATen returns the input before drawing),
+// draws nothing from the generator: the next layer's masks do not shift.
+describe('dropout with p = 0 draws nothing', () => {
+  after(closeEngine);
+  for (const [name, op] of [
+    ['dropout', (rng: Rng) => dropout(Tensor.from([1, 2, 3, 4], [4]), 0, true, rng)],
+    ['dropoutMaxPool2d', (rng: Rng) => dropoutMaxPool2d(Tensor.from([1, 2, 3, 4], [1, 1, 2, 2]), 0, true, rng)],
+  ] as const) {
+    it(name, () => {
+      initEngine({ threads: 1 });
+      const rng = new Rng(9);
+      op(rng);
+      assert.equal(rng.nextU32(), new Rng(9).nextU32());
+    });
+  }
+});
+
+// BatchNorm on an input that needs no gradient (the first layer, on images): the kernel that gives
+// dx also gives dγ and dβ, so they must equal those computed when x does need its gradient.
+describe('batchNorm2d on an input without gradient', () => {
+  after(closeEngine);
+  it('dγ and dβ equal those with dx wanted', () => {
+    initEngine({ threads: 1 });
+    const grads = (xGrad: boolean) => {
+      const x = Tensor.from(Array.from({ length: 2 * 3 * 4 }, (_, i) => Math.sin(i)), [2, 3, 2, 2], xGrad);
+      const g = Tensor.from([1, 0.5, 2], [3], true), b = Tensor.from([0, 0.1, -0.2], [3], true);
+      const y = batchNorm2d(x, g, b, z(3), Tensor.from([1, 1, 1], [3]), { training: true, momentum: 0.1, eps: 1e-5, relu: false });
+      y.backward(Array.from({ length: 24 }, (_, i) => Math.cos(i)));
+      return [Array.from(g.grad()!), Array.from(b.grad()!)];
+    };
+    assert.deepEqual(grads(false), grads(true));
+  });
 });

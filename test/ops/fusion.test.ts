@@ -124,6 +124,21 @@ describe('BatchNorm + ReLU applied inside the next layer', () => {
     });
   }
 
+  // Called directly, the fused ops refuse what they cannot compute (the fusion pass asks first):
+  // a BatchNorm without ReLU, and an evaluation-mode BatchNorm whose parameters need gradients.
+  it('refuses a BatchNorm that does not fuse', () => {
+    initEngine({ threads: 1 });
+    const x = Tensor.from(new Array(2 * 8 * 8 * 8).fill(0.5), [2, 8, 8, 8], true);
+    const w = Tensor.from(new Array(8 * 8 * 9).fill(0.01), [8, 8, 3, 3], true);
+    const noRelu = bnArgs(8, true, 3);
+    noRelu.options = { ...noRelu.options, relu: false };
+    const evalWithGrad = bnArgs(8, false, 3);
+    assert.throws(() => bnReluConv2d(x, noRelu, w, null, 1), /bnReluConv2d: this BatchNorm and conv do not fuse/);
+    assert.throws(() => bnReluConv2d(x, evalWithGrad, w, null, 1), /do not fuse/);
+    assert.throws(() => bnReluMaxPool2d(x, noRelu), /bnReluMaxPool2d: this BatchNorm does not fuse/);
+    assert.throws(() => bnReluMaxPool2d(x, evalWithGrad), /does not fuse/);
+  });
+
   for (const threads of [1, 2]) {
     it(`the reference net: fuse(model) equals its modules one by one, ${threads} thread(s)`, () => {
       initEngine({ threads });

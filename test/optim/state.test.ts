@@ -55,6 +55,25 @@ describe('optimiser state', () => {
       e.arena.release(mark);
     });
   }
+  // momentum = 1 (PyTorch accepts it: the buffer sums every gradient) against a loop written here;
+  // momentum = 0 keeps no buffer, as PyTorch's momentum_buffer stays None (nothing to checkpoint).
+  it('sgd: momentum 1 sums the gradients; momentum 0 keeps no buffer', () => {
+    const e = initEngine({ threads: 1 });
+    const mark = e.arena.mark();
+    const init = [0.5, -1, 2];
+    const p = Tensor.from(init, [3], true), q = Tensor.from(init, [3], true);
+    const o1 = new SGD([p], { lr: 0.1, momentum: 1 }), o0 = new SGD([q], { lr: 0.1 });
+    const want = init.slice(), buf = [0, 0, 0];
+    for (let s = 0; s < 3; s++) {
+      o1.zeroGrad(); setGrad(p, s); o1.step();
+      const g = Array.from(p.grad()!);
+      for (let j = 0; j < 3; j++) { buf[j] = buf[j]! + g[j]!; want[j] = Math.fround(want[j]! - 0.1 * buf[j]!); }
+      o0.zeroGrad(); setGrad(q, s); o0.step();
+    }
+    p.toArray().forEach((v, j) => assert.ok(Math.abs(v - want[j]!) < 1e-6, `p[${j}] = ${v}, want ${want[j]}`));
+    assert.deepEqual(Object.keys(o0.state().slots), []);
+    e.arena.release(mark);
+  });
   it('a state of another kind is refused', () => {
     initEngine({ threads: 1 });
     const p = [Tensor.zeros([2], true)];

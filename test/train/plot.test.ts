@@ -60,6 +60,29 @@ describe('curves.svg', () => {
     const d1 = ys[1]! - ys[0]!, d2 = ys[3]! - ys[1]!, d3 = ys[7]! - ys[3]!;
     assert.ok(Math.abs(d1 - d2) < 0.3 && Math.abs(d2 - d3) < 0.3, `${d1} ${d2} ${d3}`);
   });
+  it('draws flat series (a constant learning rate, unchanging losses) inside their panels', () => {
+    const flat = Array.from({ length: 3 }, (_, i) => ({ epoch: i + 1, loss: 0.5, trainAcc: 99, testLoss: 0.04, testAcc: 99, lr: 0.01, seconds: 20 }));
+    const out = curvesSvg(flat, 'flat', { labelSmoothing: 0 });
+    const frames = [...out.matchAll(/<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)" fill="none"/g)].map((m) => [Number(m[1]), Number(m[1]) + Number(m[2])] as const);
+    const lines = [...out.matchAll(/<polyline points="([^"]+)"/g)].map((m) => m[1]!.split(' ').map((p) => Number(p.split(',')[1])));
+    assert.ok(lines.length >= 4);
+    for (const ys of lines) assert.ok(ys.every((y) => frames.some(([top, bottom]) => y >= top && y <= bottom)), `points at y = ${ys}`);
+    // Epoch 1 at the frame's left edge, the last epoch at its right edge.
+    const [x0, width] = /<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)" height="[\d.]+" fill="none"/.exec(out)!.slice(1).map(Number);
+    for (const m of out.matchAll(/<polyline points="([^"]+)"/g)) {
+      const xs = m[1]!.split(' ').map((p) => Number(p.split(',')[0]));
+      assert.deepEqual([xs[0], xs.at(-1)], [x0, x0! + width!]);
+    }
+  });
+  it('a flat loss sits in the middle of its log axis (the range widens evenly around it)', () => {
+    const flat = Array.from({ length: 3 }, (_, i) => ({ epoch: i + 1, loss: 0.5, trainAcc: 99, testLoss: 0.5, testAcc: 99, lr: 0.01, seconds: 20 }));
+    const out = curvesSvg(flat, 'flat', { labelSmoothing: 0 });
+    const frames = [...out.matchAll(/<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)" fill="none"/g)].map((m) => [Number(m[1]), Number(m[1]) + Number(m[2])] as const);
+    const [top, bottom] = frames[1]!; // the loss panel
+    const ys = [...out.matchAll(/<polyline points="([^"]+)"/g)].flatMap((m) => m[1]!.split(' ').map((p) => Number(p.split(',')[1]))).filter((y) => y >= top && y <= bottom);
+    assert.equal(ys.length, 6, 'train and test loss, 3 epochs each');
+    for (const y of ys) assert.ok(Math.abs(y - (top + bottom) / 2) <= 0.5, `y ${y}, panel ${top}–${bottom}`);
+  });
   it('ticks: every epoch up to 25, then round steps; 1-2-5 per decade on wide log ranges', () => {
     assert.deepEqual(epochTicks(1, 19), Array.from({ length: 19 }, (_, i) => i + 1));
     assert.deepEqual(epochTicks(1, 60).slice(0, 4), [1, 5, 10, 15]);
