@@ -209,11 +209,11 @@ for (const variant of ['relaxed', 'simd'] as Variant[]) {
     assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 2, 7, 7, 2, 3, 3, 1), 'winograd2'), /winograd2: needs/);
     assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 8, 8, 8, 8, 3, 3, 1, 2), 'winograd4'), /winograd4: needs/);
     assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 8, 8, 8, 8, 1, 1, 1), '1x1'), /1x1: needs/);
-    // Only the F(4×4) kernels apply a fused input BatchNorm: any other algorithm would ignore it.
+    // Only the F(4×4) and im2col kernels apply a fused input BatchNorm: any other algorithm would ignore it.
     const bn = { scale: 0, shift: 0 };
-    for (const algo of ['im2col', 'winograd2'] as const) {
-      assert.throws(() => conv2dForward(e, 0, 0, 0, 0, shape(1, 8, 8, 8, 8, 3, 3, 1), algo, bn), /fused input BatchNorm needs Winograd F\(4x4\)/);
-      assert.throws(() => conv2dBackward(e, 0, 0, 0, 0, 0, 0, shape(1, 8, 8, 8, 8, 3, 3, 1), algo, bn), /fused input BatchNorm needs Winograd F\(4x4\)/);
+    for (const [algo, sh] of [['winograd2', shape(1, 8, 8, 8, 8, 3, 3, 1)], ['1x1', shape(1, 8, 8, 8, 8, 1, 1, 0)]] as const) {
+      assert.throws(() => conv2dForward(e, 0, 0, 0, 0, sh, algo, bn), /fused input BatchNorm needs Winograd F\(4x4\) or im2col/);
+      assert.throws(() => conv2dBackward(e, 0, 0, 0, 0, 0, 0, sh, algo, bn), /fused input BatchNorm needs Winograd F\(4x4\) or im2col/);
     }
   });
   test(`1x1 forward and backward-data: 2 threads give 1 thread's bits (${variant})`, () => {
