@@ -15,6 +15,15 @@ describe('shipped model', () => {
     assert.ok(j.accuracy > 99.4, `shipped model scores ${j.accuracy}%`);
   });
 
+  it('eval --arch seed16k (no --model) scores the zoo entry\'s shipped weights, models/seed16k.safetensors', () => {
+    const viaArch = cli(['eval', '--arch', 'seed16k', '--limit-test', '300', '--json']);
+    const viaFile = cli(['eval', '--model', `${ROOT}models/seed16k.safetensors`, '--limit-test', '300', '--json']);
+    assert.equal(viaArch.code, 0, viaArch.stderr);
+    assert.deepEqual(JSON.parse(viaArch.stdout), JSON.parse(viaFile.stdout));
+    const missing = cli(['eval', '--arch', 'no-such-net', '--limit-test', '10']);
+    assert.equal(missing.code, 2);
+  });
+
   it('is the model of the committed training record', () => {
     const csv = readFileSync(`${ROOT}results/seed16k/metrics.csv`, 'utf8').trim().split('\n');
     const last = csv[csv.length - 1]!.split(',');
