@@ -50,7 +50,8 @@ export function trainJob(o: TrainOptions, train: Split, test: Split, emit: (e: T
     final = model;
     emit({ kind: 'epoch', epoch, train: stats, test: last, seconds: (performance.now() - e0) / 1000, model });
   }
-  return { bytes: final ?? modelBytes(t.model, spec, recipe, recipe.epochs, last, train.count), test: last, seconds: (performance.now() - t0) / 1000 };
+  // epochs ≥ 1 (checked above), so the last epoch's model (averaged weights with an EMA recipe) is set.
+  return { bytes: final!, test: last, seconds: (performance.now() - t0) / 1000 };
 }
 
 function modelBytes(model: Parameters<typeof encodeModel>[0], spec: ArchSpec, recipe: Recipe, epoch: number, test: EpochStats, trainCount: number): ArrayBuffer {

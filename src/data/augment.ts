@@ -72,8 +72,8 @@ export function normaliseBatch(
  * bilinearly with zero outside the image (torchvision's rotate: inverse map from output pixels).
  */
 export function rotateBilinear(dst: Float64Array, src: ArrayLike<number>, height: number, width: number, angleDeg: number): void {
-  const rad = (angleDeg * Math.PI) / 180;
-  affineBilinear(dst, src, height, width, Math.cos(rad), Math.sin(rad), 0, 0);
+  const m = affineOf({ angle: angleDeg, scale: 1 });
+  affineBilinear(dst, src, height, width, m.a, m.b, 0, 0);
 }
 
 /**
@@ -177,8 +177,8 @@ export function drawAugment(rng: Rng, aug: AugmentOptions): AugmentDraw {
   return { angle, tx, ty, scale, brightnessFirst, b, c };
 }
 
-/** The affine coefficients of a draw for affineBilinear: a = cos θ / s, b = sin θ / s (θ in degrees → radians as rotateBilinear). */
-export function affineOf(d: AugmentDraw): { a: number; b: number } {
+/** The affine coefficients of a draw for affineBilinear: a = cos θ / s, b = sin θ / s (θ in degrees). */
+export function affineOf(d: Pick<AugmentDraw, 'angle' | 'scale'>): { a: number; b: number } {
   const rad = (d.angle * Math.PI) / 180;
   return { a: Math.cos(rad) / d.scale, b: Math.sin(rad) / d.scale };
 }

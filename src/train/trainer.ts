@@ -76,7 +76,7 @@ export function makeTrainer(arch: ArchSpec | Module, recipe: Recipe, seed: numbe
       : new Adam(params, { lr: recipe.lr, weightDecay: recipe.weightDecay, decoupled: recipe.optimizer === 'adamw' });
   const spe = stepsPerEpoch(trainCount, recipe.batchSize);
   const schedule = makeSchedule(recipe, spe);
-  const ema = (recipe.ema ?? 0) > 0 ? new WeightEma(params, recipe.ema) : null;
+  const ema = recipe.ema > 0 ? new WeightEma(params, recipe.ema) : null;
   if (ema && !(recipe.bnRecalibrate > 0)) {
     throw new UserError('--ema needs --bn-recalibrate > 0: the averaged weights need BatchNorm statistics of their own, re-estimated before each evaluation');
   }
@@ -148,7 +148,7 @@ export function* trainEpochSteps(t: Trainer, data: Split, onProgress?: Progress)
   const { model, optimizer, schedule, recipe: r } = t;
   model.train();
   const order = t.rngs.data.shuffle(Uint32Array.from({ length: data.count }, (_, i) => i));
-  const aug: AugmentOptions = { rotateDeg: r.rotateDeg, brightness: r.brightness, contrast: r.contrast, translate: r.translate ?? 0, scale: r.scale ?? 0 };
+  const aug: AugmentOptions = { rotateDeg: r.rotateDeg, brightness: r.brightness, contrast: r.contrast, translate: r.translate, scale: r.scale };
   const labels = new Int32Array(r.batchSize);
   let lossSum = 0, correct = 0, seen = 0;
   const t0 = performance.now();
