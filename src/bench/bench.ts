@@ -2,6 +2,7 @@
 // training and evaluation images per second, for a given thread count. Library side of `bench`.
 import { loadIdxDataset } from '../data/datasets.js';
 import { initEngine } from '../engine/node.js';
+import { newPoolTrace, type PoolTrace } from '../engine/pool.js';
 import { engine } from '../engine/wasm.js';
 import { zooSpec, type ArchSpec } from '../models/index.js';
 import { benchConvLayers, type LayerRate } from './layers.js';
@@ -20,8 +21,29 @@ export interface BenchResult {
   /** ms per training step by phase, and by wasm kernel (forward and backward kernels by name). */
   phases: Record<string, number>;
   kernels: Record<string, number>;
+  /**
+   * With more than one thread, where a step's time goes between the caller and the workers (ms per
+   * step). See PoolTrace.
+   */
+  pool: PoolStepProfile | null;
   /** GFLOP/s of each conv layer's passes at the training batch size. */
   layers: LayerRate[];
+}
+
+export interface PoolStepProfile {
+  serial: number;
+  mainKernels: number;
+  unsplit: number;
+  waiting: number;
+  workerKernels: number;
+}
+
+function poolStepProfile(tr: PoolTrace, steps: number): PoolStepProfile {
+  const perStep = (ms: number) => Number((ms / steps).toFixed(2));
+  return {
+    serial: perStep(tr.serialMs), mainKernels: perStep(tr.mainKernelMs), unsplit: perStep(tr.unsplitKernelMs),
+    waiting: perStep(tr.waitMs), workerKernels: perStep(tr.workerKernelMs),
+  };
 }
 
 export interface BenchOptions {
@@ -49,6 +71,7 @@ export function benchTraining(o: BenchOptions): BenchResult {
   const trainMs = performance.now() - t0;
   const perStep = (ms: number) => Number((ms / o.steps).toFixed(2));
   let phases: Record<string, number> = {}, kernels: Record<string, number> = {}, layers: LayerRate[] = [];
+  let pool: PoolStepProfile | null = null;
   if (o.profile !== false) {
     // A second, profiled pass: timing calls perturb it slightly, so the headline figure is the one above.
     t.timing = { data: 0, forward: 0, backward: 0, update: 0 };
@@ -59,6 +82,13 @@ export function benchTraining(o: BenchOptions): BenchResult {
     e.pool.profile = null;
     t.timing = undefined;
     layers = benchConvLayers(e, t.model, B);
+    if (e.pool.size > 1) {
+      // A third pass with only the thread trace on (the per-kernel timing above would count as serial time).
+      e.pool.trace = newPoolTrace();
+      trainEpoch(t, timed);
+      pool = poolStepProfile(e.pool.trace, o.steps);
+      e.pool.trace = null;
+    }
   }
   evaluate(t.model, { ...data.test, count: EVAL_BATCH });
   t0 = performance.now();
@@ -74,6 +104,7 @@ export function benchTraining(o: BenchOptions): BenchResult {
     peakRssMB: process.resourceUsage().maxRSS / 1024,
     phases,
     kernels,
+    pool,
     layers,
   };
 }

@@ -66,6 +66,10 @@ export const benchCommand: Command = {
       if (r.layers.length === 0) continue; // --no-profile
       console.log(`  per step, ms: ${Object.entries(r.phases).map(([k, v]) => `${k} ${v}`).join(', ')}`);
       console.log(`  wasm kernels, ms per step: ${Object.entries(r.kernels).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      if (r.pool) {
+        const p = r.pool;
+        console.log(`  threads, ms per step: caller's JavaScript between kernels ${p.serial}, caller's share of kernels ${p.mainKernels} (unsplit kernels ${p.unsplit}), caller waiting for workers ${p.waiting}; workers running kernels ${p.workerKernels}`);
+      }
       console.log(`  conv GFLOP/s (batch 128, best of 7; direct-conv FLOPs)   forward  bwd-data  bwd-weight  bwd-both`);
       for (const l of r.layers) console.log(`    ${l.layer.padEnd(6)} ${l.shape.padEnd(20)} ${l.algo.padEnd(20)} ${l.forward.toFixed(1).padStart(8)} ${l.backwardData.toFixed(1).padStart(9)} ${l.backwardWeight.toFixed(1).padStart(11)} ${l.backward.toFixed(1).padStart(9)}`);
     }

@@ -6,8 +6,10 @@ import type { Kernel } from './wasm.js';
 
 /** Byte offset of the mailboxes (below the arena, above AssemblyScript's statics). */
 export const MAILBOX_BASE = 512 * 1024;
-const MAILBOX_BYTES = 1024; // per worker: 16 int32 of control, then up to 32 f64 arguments
-const SEQ = 0, DONE = 1, KERNEL = 2, NARGS = 3, ERROR = 4;
+const MAILBOX_BYTES = 1024; // per worker: 16 int32 of control, up to 32 f64 arguments, 2 f64 trace times
+const SEQ = 0, DONE = 1, KERNEL = 2, NARGS = 3, ERROR = 4, TRACING = 5;
+/** f64 index (within a mailbox) of the worker's start and end times of its last kernel, when tracing. */
+const TIMES = 64;
 export const MAX_ARGS = 32;
 export const STOP = -1;
 
@@ -16,6 +18,34 @@ export interface PoolBackend {
   spawn(index: number, module: WebAssembly.Module, memory: WebAssembly.Memory, names: string[]): { terminate(): void };
 }
 
+/**
+ * Where a traced stretch of pool use spent its time (ms, summed over calls): what runs in parallel
+ * and what does not. Every figure is a difference of two readings of one thread's clock (threads'
+ * clocks need not agree to the microsecond, so no figure spans two threads).
+ */
+export interface PoolTrace {
+  /** run() calls, and those split over more than one thread. */
+  calls: number;
+  splitCalls: number;
+  /** The caller's own share of every kernel, and the part of it spent in calls that were not split. */
+  mainKernelMs: number;
+  unsplitKernelMs: number;
+  /** The caller waiting, its own share done, for workers still running. */
+  waitMs: number;
+  /** Workers running kernels (summed over workers; each a duration on the worker's own clock). */
+  workerKernelMs: number;
+  /** Between the end of one call and the start of the next: the caller's JavaScript (no worker busy). */
+  serialMs: number;
+  /** End of the last traced call (internal: serialMs is measured from it). */
+  lastEnd: number;
+}
+
+export function newPoolTrace(): PoolTrace {
+  return { calls: 0, splitCalls: 0, mainKernelMs: 0, unsplitKernelMs: 0, waitMs: 0, workerKernelMs: 0, serialMs: 0, lastEnd: 0 };
+}
+
+const now = () => performance.now();
+
 export class ThreadPool {
   private readonly names: string[];
   private readonly ids = new Map<string, number>();
@@ -23,6 +53,8 @@ export class ThreadPool {
   private readonly seqs: number[] = [];
   /** When set, wall time and calls per kernel name accumulate here (the benchmark's profile). */
   profile: Map<string, { calls: number; ms: number }> | null = null;
+  /** When set, where the time goes between the caller and the workers accumulates here (the benchmark's thread profile). */
+  trace: PoolTrace | null = null;
 
   constructor(
     module: WebAssembly.Module,
@@ -52,9 +84,13 @@ export class ThreadPool {
     const t0 = this.profile ? performance.now() : 0;
     const i32 = new Int32Array(this.memory.buffer);
     const f64 = new Float64Array(this.memory.buffer);
-    for (let w = 1; w < n; w++) this.post(i32, f64, w, id, argsPerThread[w]!);
+    const tr = this.trace;
+    const a0 = tr ? now() : 0;
+    for (let w = 1; w < n; w++) this.post(i32, f64, w, id, argsPerThread[w]!, tr !== null);
     fn(...argsPerThread[0]!);
+    const a1 = tr ? now() : 0;
     for (let w = 1; w < n; w++) this.wait(i32, w, name);
+    if (tr) this.account(tr, f64, n, a0, a1);
     if (this.profile) {
       const entry = this.profile.get(name) ?? { calls: 0, ms: 0 };
       entry.calls++;
@@ -63,22 +99,38 @@ export class ThreadPool {
     }
   }
 
+  private account(tr: PoolTrace, f64: Float64Array, n: number, a0: number, a1: number): void {
+    const a2 = now();
+    if (tr.lastEnd > 0) tr.serialMs += a0 - tr.lastEnd;
+    tr.lastEnd = a2;
+    tr.calls++;
+    tr.mainKernelMs += a1 - a0;
+    tr.waitMs += a2 - a1;
+    if (n === 1) tr.unsplitKernelMs += a1 - a0;
+    else tr.splitCalls++;
+    for (let w = 1; w < n; w++) {
+      const t = (MAILBOX_BASE + w * MAILBOX_BYTES) / 8 + TIMES;
+      tr.workerKernelMs += f64[t + 1]! - f64[t]!;
+    }
+  }
+
   close(): void {
     if (this.workers.length === 0) return;
     const i32 = new Int32Array(this.memory.buffer);
     const f64 = new Float64Array(this.memory.buffer);
-    for (let w = 1; w < this.size; w++) this.post(i32, f64, w, STOP, []);
+    for (let w = 1; w < this.size; w++) this.post(i32, f64, w, STOP, [], false);
     for (const worker of this.workers) worker.terminate();
     this.workers.length = 0;
   }
 
-  private post(i32: Int32Array, f64: Float64Array, w: number, id: number, args: number[]): void {
+  private post(i32: Int32Array, f64: Float64Array, w: number, id: number, args: number[], tracing: boolean): void {
     if (args.length > MAX_ARGS) throw new Error(`ThreadPool: ${args.length} arguments, max ${MAX_ARGS}`);
     const base = (MAILBOX_BASE + w * MAILBOX_BYTES) >> 2;
     const argBase = (MAILBOX_BASE + w * MAILBOX_BYTES + 64) >> 3;
     for (let i = 0; i < args.length; i++) f64[argBase + i] = args[i]!;
     i32[base + KERNEL] = id;
     i32[base + NARGS] = args.length;
+    i32[base + TRACING] = tracing ? 1 : 0;
     const seq = ++this.seqs[w - 1]!;
     Atomics.store(i32, base + SEQ, seq);
     Atomics.notify(i32, base + SEQ);
@@ -114,8 +166,11 @@ export function serveMailbox(w: number, k: Record<string, Kernel>, names: string
     if (id === STOP) return;
     args.length = i32[base + NARGS]!;
     for (let i = 0; i < args.length; i++) args[i] = f64[argBase + i]!;
+    const tracing = i32[base + TRACING] === 1, t = (MAILBOX_BASE + w * MAILBOX_BYTES) / 8 + TIMES;
+    if (tracing) f64[t] = now();
     try {
       fns[id]!(...args);
+      if (tracing) f64[t + 1] = now();
       i32[base + ERROR] = 0;
     } catch {
       i32[base + ERROR] = 1;

@@ -74,7 +74,20 @@ describe('CLI commands', () => {
     assert.ok(b!.msPerStep > 0 && b!.evalImagesPerSecond > 0);
     assert.deepEqual([b!.kernels, b!.layers], [{}, []]);
     const p = cli(['bench', '--threads', '1', '--steps', '1', '--json']);
-    assert.ok((JSON.parse(p.stdout) as Array<{ layers: unknown[] }>)[0]!.layers.length === 5, 'with the profile: five conv layers');
+    const one = (JSON.parse(p.stdout) as Array<{ layers: unknown[]; pool: unknown }>)[0]!;
+    assert.ok(one.layers.length === 5, 'with the profile: five conv layers');
+    assert.equal(one.pool, null, 'one thread: no thread profile');
+  });
+
+  it('bench on two threads adds where the step\'s time goes between the caller and the worker', () => {
+    const r = cli(['bench', '--threads', '2', '--steps', '2', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const { pool, msPerStep } = (JSON.parse(r.stdout) as Array<{ msPerStep: number; pool: Record<string, number> }>)[0]!;
+    assert.deepEqual(Object.keys(pool).sort(), ['mainKernels', 'serial', 'unsplit', 'waiting', 'workerKernels']);
+    // Both threads ran kernels; the caller's parts add up to about a step (a separate pass, so loosely).
+    assert.ok(pool.workerKernels! > 0 && pool.mainKernels! > 0 && pool.serial! > 0, JSON.stringify(pool));
+    const callerMs = pool.serial! + pool.mainKernels! + pool.waiting!;
+    assert.ok(callerMs > msPerStep / 3 && callerMs < msPerStep * 3, `caller ${callerMs} ms vs step ${msPerStep} ms`);
   });
 
   it('summary reproduces the torchsummary table of the reference net exactly', () => {
