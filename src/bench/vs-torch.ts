@@ -1,6 +1,8 @@
 // Side-by-side benchmark with PyTorch on the same CPU: ours (`tiny-mnist bench --json` in a child
 // process, so its peak RSS is its own) and bench/torch_reference.py alternate A B A B … for a few
-// rounds; each figure is the median over rounds. Without PyTorch, ours alone.
+// rounds; each figure is the median over rounds. The ratios are paired: each round's ours / theirs
+// (two runs seconds apart), then the median of those, so a busy stretch that slows both sides of a
+// round cancels out instead of landing on one side of a ratio of medians. Without PyTorch, ours alone.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,8 +22,11 @@ export interface VsTorchResult {
   torch_eval_images_per_s: number | null;
   torch_ms_per_step: number | null;
   torch_peak_rss_mb: number | null;
+  /** Median over rounds of that round's ours / PyTorch (images per second). */
   ratio_train: number | null;
   ratio_eval: number | null;
+  /** Each round's training ratio, in round order (the spread behind ratio_train). */
+  ratio_train_rounds: number[] | null;
   torch_unavailable?: string;
 }
 
@@ -39,6 +44,13 @@ function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** Per-round ratios ours[i] / theirs[i] of two series measured in alternation, and their median. */
+export function pairedRatios(ours: readonly number[], theirs: readonly number[]): { rounds: number[]; median: number } {
+  if (ours.length !== theirs.length || ours.length === 0) throw new Error(`pairedRatios: ${ours.length} and ${theirs.length} rounds`);
+  const rounds = ours.map((o, i) => o / theirs[i]!);
+  return { rounds, median: median(rounds) };
 }
 
 /** `tiny-mnist bench --threads N --json` in a child process (its peak RSS is its own). */
@@ -82,6 +94,10 @@ export function benchVsTorch(threads: number, steps: number, rounds: number, spe
   }
   const o = { train: median(ours.map((r) => r.trainImagesPerSecond)), eval: median(ours.map((r) => r.evalImagesPerSecond)) };
   const t = theirs.length ? { train: median(theirs.map((r) => r.train_images_per_s)), eval: median(theirs.map((r) => r.eval_images_per_s)) } : null;
+  const paired = (pick: (r: BenchResult) => number, pickTorch: (r: TorchRun) => number) =>
+    theirs.length ? pairedRatios(ours.map(pick), theirs.map(pickTorch)) : null;
+  const train = paired((r) => r.trainImagesPerSecond, (r) => r.train_images_per_s);
+  const evalR = paired((r) => r.evalImagesPerSecond, (r) => r.eval_images_per_s);
   return {
     threads, rounds,
     train_images_per_s: o.train,
@@ -92,8 +108,9 @@ export function benchVsTorch(threads: number, steps: number, rounds: number, spe
     torch_eval_images_per_s: t?.eval ?? null,
     torch_ms_per_step: theirs.length ? median(theirs.map((r) => r.ms_per_step)) : null,
     torch_peak_rss_mb: theirs.length ? Math.max(...theirs.map((r) => r.peak_rss_mb)) : null,
-    ratio_train: t ? o.train / t.train : null,
-    ratio_eval: t ? o.eval / t.eval : null,
+    ratio_train: train?.median ?? null,
+    ratio_eval: evalR?.median ?? null,
+    ratio_train_rounds: train?.rounds ?? null,
     ...(unavailable ? { torch_unavailable: unavailable } : {}),
   };
 }
