@@ -5,11 +5,14 @@ import { initEngine } from '../engine/node.js';
 import { newPoolTrace, type PoolTrace } from '../engine/pool.js';
 import { engine } from '../engine/wasm.js';
 import { zooSpec, type ArchSpec } from '../models/index.js';
+import { describeMachine, machineInfo } from '../util/machine.js';
 import { benchConvLayers, type LayerRate } from './layers.js';
 import { DEFAULT_RECIPE, EVAL_BATCH, type Recipe } from '../train/recipe.js';
 import { evaluate, makeTrainer, trainEpoch } from '../train/trainer.js';
 
 export interface BenchResult {
+  /** The CPU (describeMachine), so that no figure travels without it. */
+  machine: string;
   threads: number;
   variant: string;
   msPerStep: number;
@@ -95,6 +98,7 @@ export function benchTraining(o: BenchOptions): BenchResult {
   evaluate(t.model, data.test);
   const evalMs = performance.now() - t0;
   return {
+    machine: describeMachine(machineInfo()),
     threads: o.threads,
     variant: e.variant,
     msPerStep: trainMs / o.steps,

@@ -10,8 +10,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ArchSpec } from '../models/index.js';
 import type { BenchResult } from './bench.js';
+import { describeMachine, machineInfo } from '../util/machine.js';
 
 export interface VsTorchResult {
+  machine: string;
   threads: number;
   rounds: number;
   train_images_per_s: number;
@@ -99,6 +101,7 @@ export function benchVsTorch(threads: number, steps: number, rounds: number, spe
   const train = paired((r) => r.trainImagesPerSecond, (r) => r.train_images_per_s);
   const evalR = paired((r) => r.evalImagesPerSecond, (r) => r.eval_images_per_s);
   return {
+    machine: describeMachine(machineInfo()),
     threads, rounds,
     train_images_per_s: o.train,
     eval_images_per_s: o.eval,

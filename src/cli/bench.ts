@@ -32,7 +32,7 @@ function vsTable(r: VsTorchResult): string {
     ['evaluation images/s', f(r.eval_images_per_s), f(r.torch_eval_images_per_s), f(r.ratio_eval, 2)],
     ['peak RSS (MB)', f(r.peak_rss_mb), f(r.torch_peak_rss_mb), ''],
   ];
-  const head = `${r.threads} thread(s), medians of ${r.rounds} alternating rounds; ratio: the median of each round's ours / PyTorch${r.torch_unavailable ? ` — PyTorch not measured: ${r.torch_unavailable}` : ''}`;
+  const head = `${r.machine}; ${r.threads} thread(s), medians of ${r.rounds} alternating rounds; ratio: the median of each round's ours / PyTorch${r.torch_unavailable ? ` — PyTorch not measured: ${r.torch_unavailable}` : ''}`;
   const table = rows.map((c) => `${c[0]!.padEnd(22)}${c[1]!.padStart(12)}${c[2]!.padStart(12)}${c[3]!.padStart(8)}`);
   const steps = `ms per training step   ${f(r.ms_per_step, 1).padStart(12)}${f(r.torch_ms_per_step, 1).padStart(12)}`;
   const spread = r.ratio_train_rounds ? [`training ratio by round: ${r.ratio_train_rounds.map((x) => x.toFixed(2)).join(' ')}`] : [];
@@ -63,6 +63,7 @@ export const benchCommand: Command = {
       console.log(JSON.stringify(results));
       return 0;
     }
+    console.log(`machine: ${results[0]!.machine}`);
     for (const r of results) {
       console.log(line(r));
       if (r.layers.length === 0) continue; // --no-profile

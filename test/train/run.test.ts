@@ -36,6 +36,10 @@ describe('runTraining', () => {
     assert.deepEqual(weights(straight), r.trainer.model.parameters().map((p) => Array.from(p.data())));
     const cfg = JSON.parse(readFileSync(path.join(straight, 'config.json'), 'utf8'));
     assert.deepEqual([cfg.seed, cfg.recipe.epochs], [5, 3]);
+    // The machine, named as /proc/cpuinfo tells (Linux x86: family and model; os.cpus() only gives a model name).
+    assert.equal(cfg.machine.cores, os.availableParallelism());
+    assert.equal(cfg.machine.cpu, os.cpus()[0]!.model.trim());
+    if (process.platform === 'linux' && process.arch === 'x64') assert.ok(Number.isInteger(cfg.machine.family) && Number.isInteger(cfg.machine.model), JSON.stringify(cfg.machine));
   });
 
   it('stopped after epoch 2 in a folder not yet made, then resumed: equals 3 epochs straight', async () => {
