@@ -1,6 +1,7 @@
 // A small strict flag parser: every flag has a type, a default and a help line; unknown flags,
 // missing values and out-of-range numbers are usage errors (exit 2), never silently ignored.
 import { UserError } from '../util/errors.js';
+import { rangeProblem } from '../util/range.js';
 
 export class UsageError extends UserError {
   override name = 'UsageError';
@@ -66,11 +67,8 @@ function convert(cmd: string, s: FlagSpec, raw: string): number | string {
   }
   const v = raw.trim() === '' ? NaN : Number(raw);
   if (!Number.isFinite(v)) throw new UsageError(`${cmd}: --${s.name} must be a number, got "${raw}"`);
-  if (s.type === 'int' && !Number.isInteger(v)) throw new UsageError(`${cmd}: --${s.name} must be a whole number, got "${raw}"`);
-  if (s.min !== undefined && (s.minExclusive ? v <= s.min : v < s.min)) {
-    throw new UsageError(`${cmd}: --${s.name} must be ${s.minExclusive ? '>' : '≥'} ${s.min}, got ${raw}`);
-  }
-  if (s.max !== undefined && v > s.max) throw new UsageError(`${cmd}: --${s.name} must be ≤ ${s.max}, got ${raw}`);
+  const problem = rangeProblem({ ...s, type: s.type === 'int' ? 'int' : 'number' }, v);
+  if (problem) throw new UsageError(`${cmd}: --${s.name} ${problem}, got ${raw}`);
   return v;
 }
 

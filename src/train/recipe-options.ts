@@ -2,6 +2,7 @@
 // one table for the CLI's flags and for the "recipe" block of an architecture file, which takes the
 // same names and the same ranges, so a zoo entry's default recipe is written as the flags a user would
 // type. Pure data and checks: no CLI, no files.
+import { rangeProblem } from '../util/range.js';
 import type { Recipe } from './recipe.js';
 
 export interface RecipeOption {
@@ -49,10 +50,8 @@ export function recipeValueProblem(o: RecipeOption, v: unknown): string | null {
     return o.choices && !o.choices.includes(v) ? `must be one of ${o.choices.join(', ')}, got "${v}"` : null;
   }
   if (typeof v !== 'number' || !Number.isFinite(v)) return `must be a number, got ${JSON.stringify(v)}`;
-  if (o.type === 'int' && !Number.isInteger(v)) return `must be a whole number, got ${v}`;
-  if (o.min !== undefined && (o.minExclusive ? v <= o.min : v < o.min)) return `must be ${o.minExclusive ? '>' : '≥'} ${o.min}, got ${v}`;
-  if (o.max !== undefined && v > o.max) return `must be ≤ ${o.max}, got ${v}`;
-  return null;
+  const problem = rangeProblem({ ...o, type: o.type }, v);
+  return problem ? `${problem}, got ${v}` : null;
 }
 
 /**
