@@ -1,0 +1,45 @@
+// The bits every committed record depends on. A short run of the documented quick check
+// (`train --limit-train 2560 --limit-test 500 --epochs 2`) must write the model file these hashes
+// name, byte for byte: any change of numerics on the training path (a kernel's order of additions,
+// a fused pass, the augmentation, the optimiser) shows here in seconds, where the 19-epoch records
+// would need an hour. The hashes were written by the code that wrote results/ and
+// models/seed16k.safetensors (whose full default run is byte-identical), on an AMD EPYC with and
+// one without AVX-512. If a change of numerics is deliberate: re-run and re-commit every record,
+// then update these hashes. Needs the relaxed-SIMD build (its fused multiply-add); the plain SIMD
+// build computes other, equally valid bits.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { closeEngine, initEngine } from '../../src/engine/node.js';
+import { ROOT } from '../helpers.js';
+import { cli } from './cli-helpers.js';
+
+const QUICK = ['--limit-train', '2560', '--limit-test', '500', '--epochs', '2'];
+const CASES: Array<[string, string[], string]> = [
+  ['reference net, 2 threads', ['--threads', '2'], '7099b9f20907885e7fcc9685a7db7995a34886619ac61c1510438aee77e145c0'],
+  ['reference net, 1 thread', ['--threads', '1'], 'ba4ebf34898bac2cd4bc473883e345a39346a8e6612dc377c01ced72991a44eb'],
+  ['strided.json (stride 2, 1×1, average pool), 2 threads', ['--threads', '2', '--arch', `${ROOT}test/fixtures/arch/strided.json`],
+    'b48cb9e6b4ae801a2a1e0252145ea058123e47ef71e2572d899f37224e0b8c69'],
+];
+
+describe('bits of the quick check', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'tiny-mnist-bits-'));
+  after(() => {
+    rmSync(tmp, { recursive: true, force: true });
+    closeEngine();
+  });
+  const relaxed = initEngine({ threads: 1 }).variant === 'relaxed';
+
+  for (const [name, args, want] of CASES) {
+    it(name, { skip: relaxed ? false : 'this runtime has no relaxed SIMD' }, () => {
+      const out = path.join(tmp, String(CASES.findIndex((c) => c[0] === name)));
+      const r = cli(['train', ...QUICK, ...args, '--out', out]);
+      assert.equal(r.code, 0, r.stderr);
+      const got = createHash('sha256').update(readFileSync(path.join(out, 'model.safetensors'))).digest('hex');
+      assert.equal(got, want, `${name}: the model file's bits changed; if on purpose, re-run every record (see this file's header)`);
+    });
+  }
+});
