@@ -82,20 +82,15 @@ function bnGatherGroup(x: usize, xp: usize, col: usize, n: i32, g: i32, C: i32, 
 /**
  * y (N,O,OH,OW) = conv(x (N,C,H,W), A) + b for images [n0, n1), A (O, C·KH·KW) row-major with
  * row stride ars bytes, so the plain and the flipped-transposed kernel share this routine.
- * keep ≠ 0: the col matrices are built there instead of in scratch and left for bwdWeight (the group
- * starting at image n at keep + n·K·P floats, (K, g·P) as always), so that it need not build them again.
  */
 function convForward(x: usize, a: usize, ars: usize, b: usize, y: usize, n0: i32, n1: i32,
-  C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, padH: i32, padW: i32, S: i32, scratch: usize, scale: usize, shift: usize,
-  keep: usize): void {
+  C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, padH: i32, padW: i32, S: i32, scratch: usize, scale: usize, shift: usize): void {
   const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S);
   const P = OH * OW, K = C * KH * KW, G = groupOf(P);
-  const xp = scratch, out = xp + <usize>lines(C * Hp * Wp) * 4 + <usize>lines(K * G * P) * 4;
-  let col = xp + <usize>lines(C * Hp * Wp) * 4;
+  const xp = scratch, col = xp + <usize>lines(C * Hp * Wp) * 4, out = col + <usize>lines(K * G * P) * 4;
   zero(xp, C * Hp * Wp);
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * P;
-    if (keep) col = keep + <usize>(n * K * P) * 4;
     gatherGroup(x, xp, col, n, g, C, H, W, padH, padW, KH, KW, S, scale, shift);
     if (g == 1) {
       // Straight into y; the bias (if any) is added in place while the rows are still in cache.
@@ -114,18 +109,17 @@ function convForward(x: usize, a: usize, ars: usize, b: usize, y: usize, n0: i32
   }
 }
 
-/** dw (O, K) += Σ_n dy_n (O, P) · col_n (K, P)ᵀ over images [n0, n1); kept ≠ 0: the col matrices convForward kept. */
+/** dw (O, K) += Σ_n dy_n (O, P) · col_n (K, P)ᵀ over images [n0, n1). */
 function bwdWeight(dy: usize, x: usize, dw: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32,
-  O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize, scale: usize, shift: usize, kept: usize): void {
+  O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize, scale: usize, shift: usize): void {
   const Hp = H + 2 * pad, Wp = W + 2 * pad, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S);
   const P = OH * OW, K = C * KH * KW, G = groupOf(P);
   const xp = scratch, col = xp + <usize>lines(C * Hp * Wp) * 4, dyg = col + <usize>lines(K * G * P) * 4;
   zero(xp, C * Hp * Wp);
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * P;
-    const c = kept ? kept + <usize>(n * K * P) * 4 : col;
-    if (!kept) gatherGroup(x, xp, col, n, g, C, H, W, pad, pad, KH, KW, S, scale, shift);
-    gemmNTStrided(O, K, L, dyGroup(dy, dyg, n, g, O, P), L, c, L, dw, K, 1);
+    gatherGroup(x, xp, col, n, g, C, H, W, pad, pad, KH, KW, S, scale, shift);
+    gemmNTStrided(O, K, L, dyGroup(dy, dyg, n, g, O, P), L, col, L, dw, K, 1);
   }
 }
 
@@ -179,14 +173,11 @@ function bwdDataCols(dy: usize, w: usize, dx: usize, n0: i32, n1: i32, C: i32, H
 
 // ---- exports ----
 
-/**
- * y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O) (b == 0: no bias), images [n0, n1).
- * keep ≠ 0: N·K·P floats (K = C·KH·KW, P = OH·OW) where the col matrices are left for conv2d_bwd_weight.
- */
+/** y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O) (b == 0: no bias), images [n0, n1). */
 export function conv2d_fwd(x: usize, w: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32,
-  O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize, scale: usize, shift: usize, keep: usize): void {
+  O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize, scale: usize, shift: usize): void {
   if (outSize(H + 2 * pad, KH, S) <= 0 || outSize(W + 2 * pad, KW, S) <= 0) return;
-  convForward(x, w, <usize>(C * KH * KW) * 4, b, y, n0, n1, C, H, W, O, KH, KW, pad, pad, S, scratch, scale, shift, keep);
+  convForward(x, w, <usize>(C * KH * KW) * 4, b, y, n0, n1, C, H, W, O, KH, KW, pad, pad, S, scratch, scale, shift);
 }
 
 /**
@@ -214,18 +205,17 @@ export function conv2d_bwd_data(dy: usize, w: usize, dx: usize, n0: i32, n1: i32
     }
   }
   convForward(dy, wT, <usize>K * 4, 0, dx, n0, n1, O, OH, OW, C, KH, KW, KH - 1 - pad, KW - 1 - pad, 1,
-    scratch + <usize>lines(C * K) * 4, 0, 0, 0);
+    scratch + <usize>lines(C * K) * 4, 0, 0);
 }
 
 /**
  * dw (O,C,KH,KW) += ∂/∂w and db (O) += Σ dy over images [n0, n1) and pixels (db == 0: skipped).
- * Accumulates, so each thread owns its dw/db and the caller sums them. kept ≠ 0: the col matrices
- * conv2d_fwd left there (same images, same split), used instead of building them again from x.
+ * Accumulates, so each thread owns its dw/db and the caller sums them.
  */
 export function conv2d_bwd_weight(dy: usize, x: usize, dw: usize, db: usize, n0: i32, n1: i32, C: i32, H: i32,
-  W: i32, O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize, scale: usize, shift: usize, kept: usize): void {
+  W: i32, O: i32, KH: i32, KW: i32, pad: i32, S: i32, scratch: usize, scale: usize, shift: usize): void {
   const OH = outSize(H + 2 * pad, KH, S), OW = outSize(W + 2 * pad, KW, S);
   if (OH <= 0 || OW <= 0) return;
-  bwdWeight(dy, x, dw, n0, n1, C, H, W, O, KH, KW, pad, S, scratch, scale, shift, kept);
+  bwdWeight(dy, x, dw, n0, n1, C, H, W, O, KH, KW, pad, S, scratch, scale, shift);
   if (db) biasGrad(dy, db, n0, n1, O, OH * OW);
 }

@@ -53,22 +53,6 @@ export interface InputBN {
   shift: number;
 }
 
-/**
- * The im2col forward can leave its col matrices (N·C·KH·KW·OH·OW floats) for the weight gradient,
- * which then skips building them again (they were 17% of a training step of strided.json, half of
- * it in the backward pass). Bit-identical: the same numbers either way. Up to this many bytes; a
- * larger conv builds them twice, as before.
- */
-export const KEEP_COLUMNS_MAX_BYTES = 32 << 20;
-
-/** Floats conv2dForward's `keep` needs for this conv, or 0 when it would not keep its columns (not im2col, or too large). */
-export function keptColumnsFloats(s: ConvShape, algo: ConvAlgo = 'auto'): number {
-  if ((algo === 'auto' ? convAlgoFor(s) : algo) !== 'im2col') return 0;
-  const [OH, OW] = convOutSize(s);
-  const floats = s.N * s.C * s.KH * s.KW * OH * OW;
-  return floats > 0 && floats * 4 <= KEEP_COLUMNS_MAX_BYTES ? floats : 0;
-}
-
 /** The ways a conv pass can be computed. */
 export type ConvImpl = 'im2col' | 'winograd2' | 'winograd4' | '1x1';
 
@@ -137,23 +121,17 @@ function winoFilter(e: Engine, w: number, s: ConvShape, m: 2 | 4, flip: 0 | 1): 
   return v;
 }
 
-/**
- * y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O); b = 0: no bias. bn: see InputBN.
- * keep (im2col only; keptColumnsFloats(s) floats): where the col matrices are left for
- * conv2dBackwardWeight's `kept`, in the same step (same threads, same split).
- */
-export function conv2dForward(e: Engine, x: number, w: number, b: number, y: number, s: ConvShape, algo: ConvAlgo = 'auto', bn: InputBN | null = null,
-  keep = 0): void {
+/** y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O); b = 0: no bias. bn: see InputBN. */
+export function conv2dForward(e: Engine, x: number, w: number, b: number, y: number, s: ConvShape, algo: ConvAlgo = 'auto', bn: InputBN | null = null): void {
   const mark = e.arena.mark();
   const a = implOf(s, algo), m = tileSize(a);
   checkInputBN(a, bn);
-  if (keep && a !== 'im2col') throw new Error('conv2dForward: keeping the columns needs im2col');
   const P = s.H * s.W;
   if (m) {
     const v = winoFilter(e, w, s, m, 0);
     runSplit(e, 'wino_fwd', s, a, (n0, n1, scr) => [x, v, b, y, n0, n1, s.C, s.H, s.W, s.O, m, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
   } else if (a === '1x1') runSplit(e, 'conv1x1_fwd', s, a, (n0, n1) => [x, w, b, y, n0, n1, s.C, P, s.O]);
-  else runSplit(e, 'conv2d_fwd', s, a, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr, bn?.scale ?? 0, bn?.shift ?? 0, keep]);
+  else runSplit(e, 'conv2d_fwd', s, a, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
   e.arena.release(mark);
 }
 
@@ -177,19 +155,17 @@ export function conv2dBackwardData(e: Engine, dy: number, w: number, dx: number,
 /**
  * dw (O,C,KH,KW) and db (O) = this batch's gradients wrt w and b, given dy (N,O,OH,OW) and
  * x (N,C,H,W). OVERWRITTEN, not accumulated. db = 0: bias gradient skipped. bn (im2col only): x is
- * the input of a BatchNorm + ReLU applied on the way (InputBN). kept (im2col only): the columns
- * conv2dForward left at its `keep` for this x (and bn), read instead of x.
+ * the input of a BatchNorm + ReLU applied on the way (InputBN).
  */
 export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: number, db: number, s: ConvShape, algo: ConvAlgo = 'auto',
-  bn: InputBN | null = null, kept = 0): void {
+  bn: InputBN | null = null): void {
   const mark = e.arena.mark();
   const a = implOf(s, algo), m = tileSize(a);
   if (bn && a !== 'im2col') throw new Error('conv2dBackwardWeight: a fused input BatchNorm needs im2col (F(4x4) takes it in conv2dBackward)');
-  if (kept && a !== 'im2col') throw new Error('conv2dBackwardWeight: kept columns need im2col');
   const part = weightGradParts(e, dw, db, s);
   if (m) runSplit(e, 'wino_bwd', s, a, (n0, n1, scr, t) => [dy, x, 0, 0, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr, 0, 0]);
   else if (a === '1x1') runSplit(e, 'conv1x1_bwd_weight', s, a, (n0, n1, _scr, t) => [dy, x, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H * s.W, s.O]);
-  else runSplit(e, 'conv2d_bwd_weight', s, a, (n0, n1, scr, t) => [dy, x, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr, bn?.scale ?? 0, bn?.shift ?? 0, kept]);
+  else runSplit(e, 'conv2d_bwd_weight', s, a, (n0, n1, scr, t) => [dy, x, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
   part.sum();
   e.arena.release(mark);
 }
@@ -198,15 +174,15 @@ export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: numbe
  * Both backward passes: dx as conv2dBackwardData, dw and db as conv2dBackwardWeight (same bits).
  * With F(4×4) one sweep over the images does both, so dy is read and copied once. bn (F(4×4) and
  * im2col only): x is the input of a BatchNorm + ReLU applied on the way (InputBN), and dx is the
- * gradient wrt that BatchNorm + ReLU's output. kept: see conv2dBackwardWeight.
+ * gradient wrt that BatchNorm + ReLU's output.
  */
 export function conv2dBackward(e: Engine, dy: number, x: number, w: number, dx: number, dw: number, db: number, s: ConvShape,
-  algo: ConvAlgo = 'auto', bn: InputBN | null = null, kept = 0): void {
+  algo: ConvAlgo = 'auto', bn: InputBN | null = null): void {
   const a = implOf(s, algo), m = tileSize(a);
   checkInputBN(a, bn);
   if (m !== 4) {
     conv2dBackwardData(e, dy, w, dx, s, algo);
-    conv2dBackwardWeight(e, dy, x, dw, db, s, algo, bn, kept);
+    conv2dBackwardWeight(e, dy, x, dw, db, s, algo, bn);
     return;
   }
   const mark = e.arena.mark();

@@ -2,7 +2,7 @@
 // The math is in src/kernels/conv.ts (wasm, split by image across threads); this file checks
 // shapes and records autograd.
 import { engine } from '../engine/wasm.js';
-import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convOutSize, keptColumnsFloats, type ConvShape } from '../kernels/conv.js';
+import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convOutSize, type ConvShape } from '../kernels/conv.js';
 import { gradInto, needsGrad, record } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkRank, checkShape } from './check.js';
@@ -33,13 +33,10 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, pad: number, stri
   const { N, O } = s;
   const e = engine();
   const y = Tensor.empty([N, O, OH, OW]);
-  const wantW = needsGrad(w) || (b !== null && needsGrad(b));
-  // The weight gradient will want the forward's im2col columns: keep them (arena, this step) when they fit.
-  const keepFloats = wantW ? keptColumnsFloats(s) : 0;
-  const kept = keepFloats ? e.arena.alloc(keepFloats) : 0;
-  conv2dForward(e, x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, s, 'auto', null, kept);
+  conv2dForward(e, x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, s);
   if (needsGrad(x, w, b)) {
     record(y, b ? [x, w, b] : [x, w], () => {
+      const wantW = w.requiresGrad || b?.requiresGrad === true;
       if (!wantW) {
         gradInto(x, (dx) => conv2dBackwardData(e, y.gradPtr, w.ptr, dx, s));
         return;
@@ -47,8 +44,8 @@ export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, pad: number, stri
       const dw = e.arena.alloc(w.size);
       const db = b ? e.arena.alloc(O) : 0;
       // Both gradients in one call when both are wanted (one sweep over dy for Winograd F(4×4)).
-      if (x.requiresGrad) gradInto(x, (dx) => conv2dBackward(e, y.gradPtr, x.ptr, w.ptr, dx, dw, db, s, 'auto', null, kept));
-      else conv2dBackwardWeight(e, y.gradPtr, x.ptr, dw, db, s, 'auto', null, kept);
+      if (x.requiresGrad) gradInto(x, (dx) => conv2dBackward(e, y.gradPtr, x.ptr, w.ptr, dx, dw, db, s));
+      else conv2dBackwardWeight(e, y.gradPtr, x.ptr, dw, db, s);
       gradInto(w, (p) => e.f32().copyWithin(p >> 2, dw >> 2, (dw >> 2) + w.size));
       if (b) gradInto(b, (p) => e.f32().copyWithin(p >> 2, db >> 2, (db >> 2) + O));
     });

@@ -6,7 +6,7 @@
 // Forward saves a write and a read of the activation; backward computes the gradient wrt the
 // BatchNorm output into scratch, then runs the BatchNorm's backward as batchNorm2d would.
 import { engine } from '../engine/wasm.js';
-import { conv2dBackward, conv2dForward, convAlgoFor, convOutSize, keptColumnsFloats, type ConvShape, type InputBN } from '../kernels/conv.js';
+import { conv2dBackward, conv2dForward, convAlgoFor, convOutSize, type ConvShape, type InputBN } from '../kernels/conv.js';
 import { runSplit } from '../kernels/split.js';
 import { gradInto, needsGrad, record } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -44,16 +44,13 @@ export function bnReluConv2d(x: Tensor, bn: BatchNormArgs, w: Tensor, b: Tensor 
   const [OH, OW] = convOutSize(s);
   const y = Tensor.empty([s.N, s.O, OH, OW]);
   const ibn: InputBN = { scale: st.scale.ptr, shift: st.shift.ptr };
+  conv2dForward(e, x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, s, 'auto', ibn);
   const inputs = [x, bn.gamma, bn.beta, w, ...(b ? [b] : [])];
-  // The backward computes the weight gradient: keep the im2col columns for it (as conv2d does).
-  const keepFloats = needsGrad(...inputs) ? keptColumnsFloats(s) : 0;
-  const kept = keepFloats ? e.arena.alloc(keepFloats) : 0;
-  conv2dForward(e, x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, s, 'auto', ibn, kept);
   if (needsGrad(...inputs)) {
     record(y, inputs, () => {
       // ∂/∂(BatchNorm output), the weight and bias gradients, in one sweep; then the BatchNorm's backward.
       const da = e.arena.alloc(x.size), dw = e.arena.alloc(w.size), db = b ? e.arena.alloc(s.O) : 0;
-      conv2dBackward(e, y.gradPtr, x.ptr, w.ptr, da, dw, db, s, 'auto', ibn, kept);
+      conv2dBackward(e, y.gradPtr, x.ptr, w.ptr, da, dw, db, s, 'auto', ibn);
       gradInto(w, (p) => e.f32().copyWithin(p >> 2, dw >> 2, (dw >> 2) + w.size));
       if (b) gradInto(b, (p) => e.f32().copyWithin(p >> 2, db >> 2, (db >> 2) + s.O));
       batchNormBackward(x, da, st, bn.gamma, bn.beta, true);

@@ -5,7 +5,7 @@ import { after, describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine, closeEngine } from '../../src/engine/node.js';
 import type { Engine, Variant } from '../../src/engine/wasm.js';
-import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convFlops, convOutSize, convAlgoFor, conv1x1Applies, keptColumnsFloats, KEEP_COLUMNS_MAX_BYTES, winogradApplies, type ConvAlgo, type ConvShape } from '../../src/kernels/conv.js';
+import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convFlops, convOutSize, convAlgoFor, conv1x1Applies, winogradApplies, type ConvAlgo, type ConvShape } from '../../src/kernels/conv.js';
 import { convRefBwdData, convRefBwdDataColsF32, convRefBwdWeight, convRefFwd, gemmRef } from '../../src/kernels/conv_ref.js';
 import { Rng } from '../../src/util/rng.js';
 import { expectSameBits } from '../helpers.js';
@@ -132,23 +132,6 @@ function checkConv(e: Engine, name: string, s: ConvShape, rng: Rng, algo: ConvAl
   assert.deepEqual(get(e, pdx2, nx), sep.dx, `${name} backward, both: dx`);
   assert.deepEqual(get(e, pdw2, nw), sep.dw, `${name} backward, both: dw`);
   assert.deepEqual(get(e, pdb2, s.O), sep.db, `${name} backward, both: db`);
-  // im2col: the forward leaves its columns, the weight gradient reads them instead of x. x is then
-  // overwritten, so a gradient still built from x would be the wrong one; it must be the naive
-  // reference's from the old x, and the same bits as building the columns again.
-  const keep = keptColumnsFloats(s, algo);
-  if (keep) {
-    const pk = put(e, random(rng, keep));
-    conv2dForward(e, px, pw, pb, py, s, algo, null, pk);
-    convRefFwd(want.y, x, w, b, s);
-    expectClose(get(e, py, ny), want.y, `${name} forward, keeping its columns`);
-    e.floats(px, nx).set(random(rng, nx));
-    conv2dBackwardWeight(e, pdy, px, pdw, pdb, s, algo, null, pk);
-    expectClose(get(e, pdw, nw), want.dw, `${name} backward-weight from kept columns`);
-    assert.deepEqual(get(e, pdw, nw), sep.dw, `${name} backward-weight from kept columns: same bits`);
-    assert.deepEqual(get(e, pdb, s.O), sep.db, `${name} backward-weight from kept columns: db`);
-    conv2dBackward(e, pdy, px, pw, pdx2, pdw2, pdb2, s, algo, null, pk);
-    assert.deepEqual(get(e, pdw2, nw), sep.dw, `${name} backward, both, from kept columns: dw`);
-  }
   e.arena.release(mark);
 }
 
@@ -204,15 +187,6 @@ for (const variant of ['relaxed', 'simd'] as Variant[]) {
       }
     });
   }
-  test(`only im2col convs keep their columns, and only up to ${KEEP_COLUMNS_MAX_BYTES >> 20} MB (${variant})`, () => {
-    assert.equal(keptColumnsFloats(shape(128, 1, 28, 28, 8, 3, 3, 1)), 128 * 9 * 784); // im2col
-    assert.equal(keptColumnsFloats(shape(128, 8, 28, 28, 16, 3, 3, 1, 2)), 128 * 72 * 196); // stride 2
-    assert.equal(keptColumnsFloats(shape(128, 8, 28, 28, 16, 3, 3, 1)), 0); // Winograd
-    assert.equal(keptColumnsFloats(shape(128, 16, 14, 14, 16, 1, 1, 0)), 0); // 1×1 GEMM
-    assert.equal(keptColumnsFloats(shape(128, 32, 28, 28, 32, 5, 5, 2)), 0); // 128·800·784 floats: 321 MB
-    assert.throws(() => conv2dForward(initEngine({ threads: 1, variant }), 0, 0, 0, 0, shape(1, 8, 28, 28, 16, 3, 3, 1), 'winograd4', null, 64), /needs im2col/);
-  });
-
   test(`Winograd is used only where it applies (${variant})`, () => {
     assert.equal(winogradApplies(shape(1, 8, 28, 28, 16, 3, 3, 1), 2), true);
     assert.equal(winogradApplies(shape(1, 8, 7, 7, 16, 3, 3, 1), 2), false); // odd size
