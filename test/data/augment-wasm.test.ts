@@ -22,6 +22,8 @@ const SETTINGS: AugmentOptions[] = [
   { rotateDeg: 0, brightness: 0, contrast: 0 },
   { rotateDeg: 10, brightness: 0.1, contrast: 0.1, translate: 2, scale: 0.1 },
   { rotateDeg: 0, brightness: 0, contrast: 0, translate: 6, scale: 0.45 },
+  // Brightness within 0.0005 of 1: white pixels land just below or above 1, where the clamp decides.
+  { rotateDeg: 0, brightness: 0.0005, contrast: 0 },
 ];
 
 after(closeEngine);
