@@ -55,6 +55,16 @@ export function pairedRatios(ours: readonly number[], theirs: readonly number[])
   return { rounds, median: median(rounds) };
 }
 
+/**
+ * A warning when the rounds' ratios disagree by more than 25% (largest / smallest): the machine was
+ * busy for part of the measurement, so the median is less certain than it looks. null otherwise.
+ */
+export function spreadWarning(rounds: readonly number[]): string | null {
+  if (rounds.length < 2) return null;
+  const hi = Math.max(...rounds), lo = Math.min(...rounds);
+  return hi / lo > 1.25 ? `the rounds' ratios disagree by ${Math.round((hi / lo - 1) * 100)}% (the machine was busy for part of the run): measure again in a quiet moment` : null;
+}
+
 /** `tiny-mnist bench --threads N --json` in a child process (its peak RSS is its own). */
 export function benchInChild(threads: number, steps: number, variant?: string, profile = true, arch?: string): BenchResult {
   const args = ['bench', '--threads', String(threads), '--steps', String(steps), '--json', ...(variant ? ['--variant', variant] : []), ...(profile ? [] : ['--no-profile']),

@@ -2,7 +2,7 @@
 // with a per-phase and per-kernel profile; `--vs-torch` runs PyTorch's side by side.
 import os from 'node:os';
 import { benchTraining, type BenchResult } from '../bench/bench.js';
-import { benchInChild, benchVsTorch, type VsTorchResult } from '../bench/vs-torch.js';
+import { benchInChild, benchVsTorch, spreadWarning, type VsTorchResult } from '../bench/vs-torch.js';
 import { helpText, parseFlags } from './args.js';
 import { loadArch } from '../io/arch-file.js';
 import { ARCH, JSON_FLAG, MAX_THREADS } from './common.js';
@@ -35,7 +35,8 @@ function vsTable(r: VsTorchResult): string {
   const head = `${r.machine}; ${r.threads} thread(s), medians of ${r.rounds} alternating rounds; ratio: the median of each round's ours / PyTorch${r.torch_unavailable ? ` — PyTorch not measured: ${r.torch_unavailable}` : ''}`;
   const table = rows.map((c) => `${c[0]!.padEnd(22)}${c[1]!.padStart(12)}${c[2]!.padStart(12)}${c[3]!.padStart(8)}`);
   const steps = `ms per training step   ${f(r.ms_per_step, 1).padStart(12)}${f(r.torch_ms_per_step, 1).padStart(12)}`;
-  const spread = r.ratio_train_rounds ? [`training ratio by round: ${r.ratio_train_rounds.map((x) => x.toFixed(2)).join(' ')}`] : [];
+  const warning = r.ratio_train_rounds && spreadWarning(r.ratio_train_rounds);
+  const spread = r.ratio_train_rounds ? [`training ratio by round: ${r.ratio_train_rounds.map((x) => x.toFixed(2)).join(' ')}`, ...(warning ? [`note: ${warning}`] : [])] : [];
   return [head, ...table.slice(0, 1), steps, ...table.slice(1), ...spread].join('\n');
 }
 

@@ -4,7 +4,7 @@
 // the code under test.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pairedRatios } from '../../src/bench/vs-torch.js';
+import { pairedRatios, spreadWarning } from '../../src/bench/vs-torch.js';
 
 describe('bench --vs-torch ratios', () => {
   it('divide each round by its own partner, then take the median', () => {
@@ -19,5 +19,12 @@ describe('bench --vs-torch ratios', () => {
     assert.equal(pairedRatios([10, 20, 30, 40], [10, 10, 10, 10]).median, 2.5);
     assert.throws(() => pairedRatios([1, 2], [1]), /2 and 1 rounds/);
     assert.throws(() => pairedRatios([], []), /0 and 0 rounds/);
+  });
+
+  it('warn when the rounds disagree by more than a quarter', () => {
+    // This session's 1-thread seed16k rounds: 1.59 / 1.09 = 1.46.
+    assert.match(spreadWarning([1.09, 1.31, 1.52, 1.59, 1.52])!, /disagree by 46%/);
+    assert.equal(spreadWarning([1.72, 1.75, 1.74, 1.57, 1.68]), null); // 1.11
+    assert.equal(spreadWarning([1.5]), null);
   });
 });
