@@ -41,8 +41,7 @@ export interface PoolStepProfile {
   workerKernels: number;
 }
 
-function poolStepProfile(tr: PoolTrace, steps: number): PoolStepProfile {
-  const perStep = (ms: number) => Number((ms / steps).toFixed(2));
+function poolStepProfile(tr: PoolTrace, perStep: (ms: number) => number): PoolStepProfile {
   return {
     serial: perStep(tr.serialMs), mainKernels: perStep(tr.mainKernelMs), unsplit: perStep(tr.unsplitKernelMs),
     waiting: perStep(tr.waitMs), workerKernels: perStep(tr.workerKernelMs),
@@ -89,7 +88,7 @@ export function benchTraining(o: BenchOptions): BenchResult {
       // A third pass with only the thread trace on (the per-kernel timing above would count as serial time).
       e.pool.trace = newPoolTrace();
       trainEpoch(t, timed);
-      pool = poolStepProfile(e.pool.trace, o.steps);
+      pool = poolStepProfile(e.pool.trace, perStep);
       e.pool.trace = null;
     }
   }

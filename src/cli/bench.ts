@@ -28,16 +28,16 @@ function vsTable(r: VsTorchResult): string {
   const f = (v: number | null, d = 0) => (v === null ? 'n/a' : v.toFixed(d));
   const rows = [
     ['', 'tiny-mnist', 'PyTorch', 'ratio'],
+    ['ms per training step', f(r.ms_per_step, 1), f(r.torch_ms_per_step, 1), ''],
     ['training images/s', f(r.train_images_per_s), f(r.torch_train_images_per_s), f(r.ratio_train, 2)],
     ['evaluation images/s', f(r.eval_images_per_s), f(r.torch_eval_images_per_s), f(r.ratio_eval, 2)],
     ['peak RSS (MB)', f(r.peak_rss_mb), f(r.torch_peak_rss_mb), ''],
   ];
   const head = `${r.machine}; ${r.threads} thread(s), medians of ${r.rounds} alternating rounds; ratio: the median of each round's ours / PyTorch${r.torch_unavailable ? ` — PyTorch not measured: ${r.torch_unavailable}` : ''}`;
   const table = rows.map((c) => `${c[0]!.padEnd(22)}${c[1]!.padStart(12)}${c[2]!.padStart(12)}${c[3]!.padStart(8)}`);
-  const steps = `ms per training step   ${f(r.ms_per_step, 1).padStart(12)}${f(r.torch_ms_per_step, 1).padStart(12)}`;
   const warning = r.ratio_train_rounds && spreadWarning(r.ratio_train_rounds);
   const spread = r.ratio_train_rounds ? [`training ratio by round: ${r.ratio_train_rounds.map((x) => x.toFixed(2)).join(' ')}`, ...(warning ? [`note: ${warning}`] : [])] : [];
-  return [head, ...table.slice(0, 1), steps, ...table.slice(1), ...spread].join('\n');
+  return [head, ...table, ...spread].join('\n');
 }
 
 export const benchCommand: Command = {
