@@ -8,10 +8,11 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { UserError } from '../util/errors.js';
 import { machineInfo } from '../util/machine.js';
 import { CHECKPOINT_FILE, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
-import { metricsCsv, type EpochRecord } from './metrics.js';
+import { metricsCsv, parseMetricsCsv, type EpochRecord } from './metrics.js';
 import { runCurvesSvg } from './replot.js';
 import { readRunConfig, type RunConfig } from './run-config.js';
 import { cleanTempFiles, CONFIG_FILE, fsUserError, holdsRun, lockRunDir, makeDirs, makeUniqueDir, removeRunFiles } from './rundir.js';
+import type { Recipe } from './recipe.js';
 import type { Trainer } from './trainer.js';
 
 /** The run ended before its last epoch (Ctrl-C, a full disk, …); every finished epoch is saved in `dir`. */
@@ -92,14 +93,25 @@ function writeOrFail(file: string, data: Uint8Array | string): void {
   }
 }
 
+/**
+ * metrics.csv and curves.svg of a run so far. The curves are drawn from metrics.csv's own (rounded)
+ * numbers, so that `tiny-mnist plot DIR` redraws the same bytes from the folder and a committed
+ * record never needs redrawing.
+ */
+export function epochFiles(records: EpochRecord[], recipe: Recipe, seed: number, stepsPerEpoch: number): { metrics: string; curves: string } {
+  const metrics = metricsCsv(records);
+  return { metrics, curves: runCurvesSvg(parseMetricsCsv(metrics, 'metrics.csv'), recipe, seed, stepsPerEpoch) };
+}
+
 /** Writes the epoch's files; checkpoint last, so it is never ahead of the model and metrics beside it. */
 export function writeRunFiles(dir: string, t: Trainer, plan: Plan, records: EpochRecord[], model: Uint8Array, saved: () => string): void {
   const last = records[records.length - 1]!;
   const { recipe, seed } = plan;
+  const text = epochFiles(records, recipe, seed, t.stepsPerEpoch);
   const files: Array<[string, () => Uint8Array | string]> = [
     ['model.safetensors', () => model],
-    ['metrics.csv', () => metricsCsv(records)],
-    ['curves.svg', () => runCurvesSvg(records, recipe, seed, t.stepsPerEpoch)],
+    ['metrics.csv', () => text.metrics],
+    ['curves.svg', () => text.curves],
   ];
   try {
     for (const [name, bytes] of files) writeFileAtomic(path.join(dir, name), bytes());

@@ -8,6 +8,10 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { metricsCsv, parseMetricsCsv, type EpochRecord } from '../../src/train/metrics.js';
 import { curvesSvg, epochTicks, logTicks } from '../../src/train/plot.js';
+import { DEFAULT_RECIPE } from '../../src/train/recipe.js';
+import { redrawCurves } from '../../src/train/replot.js';
+import { epochFiles } from '../../src/train/run-files.js';
+import { stepsPerEpoch } from '../../src/train/trainer.js';
 import { cli } from '../cli/cli-helpers.js';
 import { ROOT } from '../helpers.js';
 
@@ -93,7 +97,7 @@ describe('curves.svg', () => {
 describe('tiny-mnist plot', () => {
   it('redraws curves.svg of a run folder; a folder without metrics.csv is a one-line error', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tiny-mnist-plot-'));
-    copyFileSync(`${ROOT}results/seed16k/metrics.csv`, path.join(dir, 'metrics.csv'));
+    copyFileSync(`${ROOT}results/seed16k/seed-1/metrics.csv`, path.join(dir, 'metrics.csv'));
     writeFileSync(path.join(dir, 'curves.svg'), 'old');
     const r = cli(['plot', dir]);
     assert.equal(r.code, 0, r.stderr);
@@ -103,5 +107,24 @@ describe('tiny-mnist plot', () => {
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /^tiny-mnist plot: .*metrics\.csv: no such file/);
     assert.equal(bad.stderr.trim().split('\n').length, 1);
+  });
+});
+
+describe('curves.svg of a run', () => {
+  it('is the same bytes as `tiny-mnist plot` redraws from the folder (drawn from metrics.csv\'s rounded numbers)', () => {
+    // Unrounded values, as training produces them: 60 epochs give hundreds of points, so drawing
+    // from the in-memory numbers instead of the CSV's would move some point by a rounding step.
+    let s = 12345;
+    const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const raw: EpochRecord[] = Array.from({ length: 60 }, (_, i) => ({
+      epoch: i + 1, loss: 0.5 + rnd(), trainAcc: 98 + 2 * rnd(), testLoss: 0.1 * rnd() + 0.01, testAcc: 99 + rnd(), lr: 0.2 * rnd(), seconds: 20 * rnd(),
+    }));
+    const recipe = { ...DEFAULT_RECIPE, epochs: 60 };
+    const { metrics, curves } = epochFiles(raw, recipe, 3, stepsPerEpoch(60000, recipe.batchSize));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tiny-mnist-epochfiles-'));
+    writeFileSync(path.join(dir, 'metrics.csv'), metrics);
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ recipe, seed: 3, data: { train: 60000 } }));
+    redrawCurves(dir);
+    assert.equal(curves, readFileSync(path.join(dir, 'curves.svg'), 'utf8'));
   });
 });
