@@ -33,7 +33,7 @@ export async function launch(): Promise<Browser> {
 export function testModel(): { model: string; results?: string; trained: boolean } {
   const shipped = path.join(ROOT, 'models', 'seed16k.safetensors');
   if (existsSync(shipped)) {
-    const results = path.join(ROOT, 'results', 'seed16k');
+    const results = path.join(ROOT, 'results', 'seed16k', 'seed-1');
     return { model: shipped, results: existsSync(results) ? results : undefined, trained: false };
   }
   const out = mkdtempSync(path.join(os.tmpdir(), 'tiny-mnist-web-model-'));
