@@ -23,7 +23,11 @@ export function trainJob(o: TrainOptions, train: Split, test: Split, emit: (e: T
   if (!Number.isInteger(o.epochs) || o.epochs < 1 || o.epochs > 100) throw new RangeError(`train: epochs must be 1 to 100, got ${o.epochs}`);
   if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new RangeError(`train: batch size must be a positive integer, got ${o.batchSize}`);
   const spec = o.spec ? parseArchSpec(o.spec, 'architecture') : zooSpec(DEFAULT_RECIPE.arch);
-  const recipe: Recipe = { ...recipeOf(spec), epochs: o.epochs, batchSize: o.batchSize };
+  // The page offers smaller batches than the recipe's but no learning-rate field: the peak learning
+  // rate scales with the batch (linear scaling), as the recipe's is tuned for its own batch. At batch
+  // 16 on 2,000 images for 2 epochs the unscaled peak 0.2 reached 70.8% in Node, the scaled 0.025 90.0%.
+  const base = recipeOf(spec);
+  const recipe: Recipe = { ...base, epochs: o.epochs, batchSize: o.batchSize, lr: (base.lr * o.batchSize) / base.batchSize };
   const t = makeTrainer(spec, recipe, o.seed, train.count);
   emit({ kind: 'data', train: train.count, test: test.count });
   const t0 = performance.now();

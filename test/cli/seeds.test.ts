@@ -29,11 +29,11 @@ function weightsHash(file: string): string {
   return h.digest('hex');
 }
 const MAIN_1_THREAD: Record<number, string> = {
-  1: '7571d640be3129e3b81cf175ddda9a2471a6f69225c760c7342b1efea9704787',
-  2: 'e070d24a255ea7e9ee10e478de8c90689ebe06d70e6ffac036e8924558b5f90b',
-  3: 'ee5f8f5f5f5af424d504c3463ce5b5e650f676be6acac90cb4061f30080a7df4',
+  1: '67eea85e482a567cdf321840125075ab0d5f4a6b4e5b1b5cb849772a38cc584b',
+  2: 'ae829d99c2c2c578cbf6cc2d706f7c32343c81a010332af987e29bd8f3652d9d',
+  3: 'c187a3cc3952c5474126ac8a51c9e6fb2d1f390ea2fa0ff448f9dd4b7de40240',
 };
-const MAIN_2_THREADS_SEED_1 = 'd4556ff82673e356fe01c17b6e61757ad7ffd8bec17bd544b8b5a0d97b327ed1';
+const MAIN_2_THREADS_SEED_1 = '316ea9cd25f61634e44c8a62408eae321af09eb29dc9aabbcd475a656e56b5e7';
 
 /** The last row of a metrics.csv, by column name. */
 function lastRow(dir: string): Record<string, number> {

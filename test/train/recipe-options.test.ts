@@ -19,14 +19,14 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'tiny-mnist-recipe-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('a recipe block sets exactly the settings it names, under the spec\'s name', () => {
-  const spec = parseArchSpec({ name: 'r1', layers: LAYERS, recipe: { lr: 0.2, jitter: 0.3, nesterov: false, translate: 2, 'label-smoothing': 0 } }, 'r1.json');
+  const spec = parseArchSpec({ name: 'r1', layers: LAYERS, recipe: { lr: 0.3, jitter: 0.3, nesterov: false, translate: 2, 'label-smoothing': 0 } }, 'r1.json');
   const r = recipeOf(spec);
   assert.deepEqual(r, {
-    ...DEFAULT_RECIPE, arch: 'r1', lr: 0.2, brightness: 0.3, contrast: 0.3, nesterov: false, translate: 2, labelSmoothing: 0,
+    ...DEFAULT_RECIPE, arch: 'r1', lr: 0.3, brightness: 0.3, contrast: 0.3, nesterov: false, translate: 2, labelSmoothing: 0,
   });
   // Without a block: the defaults (the literal values of the shipped recipe).
   const plain = recipeOf(parseArchSpec({ name: 'r0', layers: LAYERS }, 'r0.json'));
-  assert.equal(plain.lr, 0.1);
+  assert.equal(plain.lr, 0.2);
   assert.equal(plain.translate, 0);
   assert.equal(plain.epochs, 19);
 });
