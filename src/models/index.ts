@@ -1,6 +1,7 @@
 // The zoo: architectures that ship with tiny-mnist, one JSON file each in zoo/, by name (the CLI's
 // --arch NAME). Any other spec comes from a file (the CLI reads it) or an object (the library).
 import seed16kJson from './zoo/seed16k.json' with { type: 'json' };
+import tinyJson from './zoo/tiny.json' with { type: 'json' };
 import { UserError } from '../util/errors.js';
 import { parseArchSpec, type ArchSpec } from './spec.js';
 
@@ -12,6 +13,7 @@ export { analyseSpec, countParams, type LayerInfo } from './shapes.js';
 /** Zoo entries: the spec and a line on what it is. */
 export const ZOO: Readonly<Record<string, { spec: ArchSpec; description: string }>> = Object.freeze({
   seed16k: { spec: parseArchSpec(seed16kJson, 'zoo/seed16k.json'), description: seed16kJson.description },
+  tiny: { spec: parseArchSpec(tinyJson, 'zoo/tiny.json'), description: tinyJson.description },
 });
 
 /** A zoo entry's spec by name. */
