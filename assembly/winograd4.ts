@@ -128,7 +128,7 @@ export function deinterleave4(xq: usize, x: usize, C: i32, H: i32, W: i32, rows:
 }
 
 /**
- * Bᵀ d B of every 6×6 tile of one phase-split, 1-padded image xq (C, 4·th + 2, phaseRow(tw)) into
+ * Bᵀ d B of every 6×6 tile of one phase-split, padded image xq (C, 4·th + 2, phaseRow(tw)) into
  * planes u (36 × (C, T), plane stride ps bytes) at tile columns [t0, t0 + th·tw).
  */
 export function inputTransform4(xq: usize, u: usize, ps: usize, T: i32, t0: i32, C: i32, th: i32, tw: i32, tmp: usize): void {
@@ -225,17 +225,18 @@ export function outputTransform4(m: usize, ps: usize, T: i32, t0: i32, y: usize,
 }
 
 /**
- * A dy Aᵀ of every 4×4 block of one image's dy, phase-split by deinterleave4 at offset p (0 or 1:
- * the same copy the backward-data pass transforms) into (O, rows, phaseRow(tw)) with zeros past the
- * image, into planes d (36 × (O, T), plane stride ps bytes) at tile columns [t0, t0 + th·tw).
+ * A dy Aᵀ of every 4×4 block (th × tw of them) of one image's dy, phase-split by deinterleave4 at
+ * offset p (0–2: the same copy the backward-data pass transforms) into (O, rows, phaseRow(twq)),
+ * twq ≥ tw, with zeros past the image, into planes d (36 × (O, T), plane stride ps bytes) at tile
+ * columns [t0, t0 + th·tw).
  */
-export function gradTransform4(dyq: usize, d: usize, ps: usize, T: i32, t0: i32, O: i32, th: i32, tw: i32, rows: i32, p: i32, tmp: usize): void {
-  const S = phaseLen(tw), rowB = <usize>phaseRow(tw) << 2;
+export function gradTransform4(dyq: usize, d: usize, ps: usize, T: i32, t0: i32, O: i32, th: i32, tw: i32, rows: i32, twq: i32, p: i32, tmp: usize): void {
+  const S = phaseLen(twq), rowB = <usize>phaseRow(twq) << 2;
   // Column 4tx + k of the image is padded column 4tx + k + p: phase (k+p)%4, index tx + (k+p)/4.
   const o0 = phaseAt(S, p), o1 = phaseAt(S, p + 1), o2 = phaseAt(S, p + 2), o3 = phaseAt(S, p + 3);
   for (let o = 0; o < O; o++) {
     for (let ty = 0; ty < th; ty++) {
-      const r0 = dyq + (<usize>((o * rows + 4 * ty + p) * phaseRow(tw)) << 2);
+      const r0 = dyq + (<usize>((o * rows + 4 * ty + p) * phaseRow(twq)) << 2);
       for (let tx = 0; tx < tw; tx += 4) {
         let r = r0 + (<usize>tx << 2);
         for (let i = 0; i < 4; i++) {

@@ -60,12 +60,12 @@ export type ConvImpl = 'im2col' | 'winograd2' | 'winograd4' | '1x1';
 export type ConvAlgo = 'auto' | ConvImpl;
 
 /**
- * Winograd F(m×m, 3×3) applies to 3×3 kernels with padding 1 and stride 1; F(2×2) also needs an
- * even-sized image, F(4×4) takes any size (tiles past the edge are cropped).
+ * Winograd F(m×m, 3×3) applies to 3×3 kernels with stride 1: F(2×2) with padding 1 on an
+ * even-sized image, F(4×4) with padding 0 or 1 on any size (tiles past the edge are cropped).
  */
 export function winogradApplies(s: ConvShape, m: 2 | 4): boolean {
-  const ok = s.KH === 3 && s.KW === 3 && s.pad === 1 && s.stride === 1 && s.H > 0 && s.W > 0;
-  return ok && (m === 4 || (s.H % 2 === 0 && s.W % 2 === 0));
+  const ok = s.KH === 3 && s.KW === 3 && s.stride === 1 && s.H + 2 * s.pad >= 3 && s.W + 2 * s.pad >= 3;
+  return ok && (m === 4 ? s.pad === 0 || s.pad === 1 : s.pad === 1 && s.H % 2 === 0 && s.W % 2 === 0);
 }
 
 /** The direct-GEMM 1×1 path applies to 1×1 kernels with stride 1 and no padding. */
@@ -83,6 +83,11 @@ export function conv1x1Applies(s: ConvShape): boolean {
 export function convAlgoFor(s: ConvShape): ConvImpl {
   if (conv1x1Applies(s)) return '1x1';
   if (Math.min(s.C, s.O) < 4 || !winogradApplies(s, 4)) return 'im2col';
+  // Padding 0 (the output m×m tiles are laid on the output, its backward-data pass is the padding-2
+  // 'full' convolution): 1.4–3.6× faster than im2col from 6×6 outputs up (batch 128, 1 thread,
+  // docs/results-and-speed.md); at 5×5 mixed (0.95–1.34×), at 3×3 slower. Outputs under 6×6 stay on im2col, which
+  // also keeps the reference net's conv5 (7×7 → 5×5) and so its bits.
+  if (s.pad === 0) return Math.min(s.H, s.W) - 2 >= 6 ? 'winograd4' : 'im2col';
   const cost4 = 36 * Math.ceil(s.H / 4) * Math.ceil(s.W / 4), cost2 = 16 * Math.ceil(s.H / 2) * Math.ceil(s.W / 2);
   return winogradApplies(s, 2) && cost4 > 0.9 * cost2 ? 'winograd2' : 'winograd4';
 }
@@ -93,7 +98,7 @@ function implOf(s: ConvShape, algo: ConvAlgo): ConvImpl {
   if (a === '1x1' && !conv1x1Applies(s)) throw new Error('1x1: needs a 1x1 kernel, stride 1 and padding 0');
   if (a === 'winograd2' || a === 'winograd4') {
     const m = a === 'winograd2' ? 2 : 4;
-    if (!winogradApplies(s, m)) throw new Error(`${a}: needs a 3x3 kernel, padding 1, stride 1${m === 2 ? ' and an even-sized image' : ''}`);
+    if (!winogradApplies(s, m)) throw new Error(`${a}: needs a 3x3 kernel, stride 1, ${m === 2 ? 'padding 1 and an even-sized image' : 'padding 0 or 1'}`);
   }
   return a;
 }
@@ -107,7 +112,7 @@ function tileSize(a: ConvImpl): 0 | 2 | 4 {
 function runSplit(e: Engine, kernel: string, s: ConvShape, a: ConvImpl, args: (n0: number, n1: number, scratch: number, t: number) => number[]): void {
   const m = tileSize(a);
   const floats = a === '1x1' ? 0
-    : m ? e.k.wino_scratch_floats!(s.C, s.H, s.W, s.O, m)
+    : m ? e.k.wino_scratch_floats!(s.C, s.H, s.W, s.O, m, s.pad)
     : e.k.conv2d_scratch_floats!(s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride);
   const parts = splitImages(s.N, e.pool.size);
   const scratch = parts.map(() => (floats ? e.arena.alloc(floats) : 0));
@@ -129,7 +134,7 @@ export function conv2dForward(e: Engine, x: number, w: number, b: number, y: num
   const P = s.H * s.W;
   if (m) {
     const v = winoFilter(e, w, s, m, 0);
-    runSplit(e, 'wino_fwd', s, a, (n0, n1, scr) => [x, v, b, y, n0, n1, s.C, s.H, s.W, s.O, m, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
+    runSplit(e, 'wino_fwd', s, a, (n0, n1, scr) => [x, v, b, y, n0, n1, s.C, s.H, s.W, s.O, m, scr, bn?.scale ?? 0, bn?.shift ?? 0, s.pad]);
   } else if (a === '1x1') runSplit(e, 'conv1x1_fwd', s, a, (n0, n1) => [x, w, b, y, n0, n1, s.C, P, s.O]);
   else runSplit(e, 'conv2d_fwd', s, a, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
   e.arena.release(mark);
@@ -144,9 +149,11 @@ export function conv2dBackwardData(e: Engine, dy: number, w: number, dx: number,
   const mark = e.arena.mark();
   const a = implOf(s, algo), m = tileSize(a);
   if (m) {
-    // The forward pass on dy, O → C channels, with the kernels flipped and transposed.
+    // The forward pass on dy (OH,OW), O → C channels, with the kernels flipped and transposed and
+    // padding 2 − pad (padding 0: the 'full' convolution, back to H×W).
     const v = winoFilter(e, w, s, m, 1);
-    runSplit(e, 'wino_fwd', s, a, (n0, n1, scr) => [dy, v, 0, dx, n0, n1, s.O, s.H, s.W, s.C, m, scr, 0, 0]);
+    const [OH, OW] = convOutSize(s);
+    runSplit(e, 'wino_fwd', s, a, (n0, n1, scr) => [dy, v, 0, dx, n0, n1, s.O, OH, OW, s.C, m, scr, 0, 0, 2 - s.pad]);
   } else if (a === '1x1') runSplit(e, 'conv1x1_bwd_data', s, a, (n0, n1) => [dy, w, dx, n0, n1, s.C, s.H * s.W, s.O]);
   else runSplit(e, 'conv2d_bwd_data', s, a, (n0, n1, scr) => [dy, w, dx, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr]);
   e.arena.release(mark);
@@ -163,7 +170,7 @@ export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: numbe
   const a = implOf(s, algo), m = tileSize(a);
   if (bn && a !== 'im2col') throw new Error('conv2dBackwardWeight: a fused input BatchNorm needs im2col (F(4x4) takes it in conv2dBackward)');
   const part = weightGradParts(e, dw, db, s);
-  if (m) runSplit(e, 'wino_bwd', s, a, (n0, n1, scr, t) => [dy, x, 0, 0, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr, 0, 0]);
+  if (m) runSplit(e, 'wino_bwd', s, a, (n0, n1, scr, t) => [dy, x, 0, 0, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr, 0, 0, s.pad]);
   else if (a === '1x1') runSplit(e, 'conv1x1_bwd_weight', s, a, (n0, n1, _scr, t) => [dy, x, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H * s.W, s.O]);
   else runSplit(e, 'conv2d_bwd_weight', s, a, (n0, n1, scr, t) => [dy, x, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
   part.sum();
@@ -189,7 +196,7 @@ export function conv2dBackward(e: Engine, dy: number, x: number, w: number, dx: 
   const v = winoFilter(e, w, s, m, 1);
   const part = weightGradParts(e, dw, db, s);
   runSplit(e, 'wino_bwd', s, a, (n0, n1, scr, t) =>
-    [dy, x, v, dx, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
+    [dy, x, v, dx, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr, bn?.scale ?? 0, bn?.shift ?? 0, s.pad]);
   part.sum();
   e.arena.release(mark);
 }

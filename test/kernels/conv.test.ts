@@ -42,6 +42,17 @@ const SHAPES: Array<[string, ConvShape]> = [
   ['C=4 O=6, 14×14 (F(4×4) crops)', shape(3, 4, 14, 14, 6, 3, 3, 1)],
   ['C=3 O=2, 5×9 (odd)', shape(2, 3, 5, 9, 2, 3, 3, 1)],
   ['C=5 O=3, 20×3', shape(2, 5, 20, 3, 3, 3, 3, 1)],
+  // 3×3 with no padding (F(4×4) on the output's tiles; its backward-data pass is the padding-2
+  // 'full' convolution, whose dx has more tiles than dy): output sizes 1 to 26, partial groups of
+  // 1–3 tiles per row, rows past one 16-column block, several images per group.
+  ['pad 0 C=6 O=10, 26×26', shape(3, 6, 26, 26, 10, 3, 3, 0)],
+  ['pad 0 C=10 O=12, 12×12', shape(4, 10, 12, 12, 12, 3, 3, 0)],
+  ['pad 0 C=12 O=16, 8×8', shape(5, 12, 8, 8, 16, 3, 3, 0)],
+  ['pad 0 C=5 O=3, 3×3 (1×1 out)', shape(3, 5, 3, 3, 3, 3, 3, 0)],
+  ['pad 0 C=3 O=4, 4×9', shape(2, 3, 4, 9, 4, 3, 3, 0)],
+  ['pad 0 C=2 O=3, 17×19', shape(2, 2, 17, 19, 3, 3, 3, 0)],
+  ['pad 0 C=4 O=5, 3×20', shape(2, 4, 3, 20, 5, 3, 3, 0)],
+  ['pad 0 batch 129, 5×6', shape(129, 3, 5, 6, 4, 3, 3, 0)],
   // Stride 2 (and 3, which the kernels take too): odd and even sizes, so that the last input rows
   // and columns are used or skipped; overlapping windows (K > S) accumulate in backward-data;
   // several images per GEMM group; k = 1 with stride 2 goes through im2col.
@@ -191,10 +202,15 @@ for (const variant of ['relaxed', 'simd'] as Variant[]) {
     assert.equal(winogradApplies(shape(1, 8, 28, 28, 16, 3, 3, 1), 2), true);
     assert.equal(winogradApplies(shape(1, 8, 7, 7, 16, 3, 3, 1), 2), false); // odd size
     assert.equal(winogradApplies(shape(1, 8, 7, 7, 16, 3, 3, 1), 4), true); // F(4×4) crops
-    assert.equal(winogradApplies(shape(1, 24, 8, 8, 16, 3, 3, 0), 4), false); // no padding
+    assert.equal(winogradApplies(shape(1, 24, 8, 8, 16, 3, 3, 0), 4), true); // no padding: F(4×4) only
+    assert.equal(winogradApplies(shape(1, 24, 8, 8, 16, 3, 3, 0), 2), false);
+    assert.equal(winogradApplies(shape(1, 24, 2, 5, 16, 3, 3, 0), 4), false); // the kernel does not fit
+    assert.equal(winogradApplies(shape(1, 24, 8, 8, 16, 3, 3, 2), 4), false); // padding 2
     assert.equal(winogradApplies(shape(1, 8, 8, 8, 16, 5, 5, 2), 4), false); // 5×5
     assert.equal(convAlgoFor(shape(128, 1, 28, 28, 8, 3, 3, 1)), 'im2col'); // one input channel
-    assert.equal(convAlgoFor(shape(128, 24, 7, 7, 16, 3, 3, 0)), 'im2col');
+    assert.equal(convAlgoFor(shape(128, 24, 7, 7, 16, 3, 3, 0)), 'im2col'); // 5×5 output: the reference net's conv5
+    assert.equal(convAlgoFor(shape(128, 12, 8, 8, 16, 3, 3, 0)), 'winograd4'); // 6×6 output
+    assert.equal(convAlgoFor(shape(128, 6, 26, 26, 10, 3, 3, 0)), 'winograd4');
     assert.equal(convAlgoFor(shape(128, 8, 28, 28, 16, 3, 3, 1)), 'winograd4');
     assert.equal(convAlgoFor(shape(128, 32, 14, 14, 24, 3, 3, 1)), 'winograd4');
     assert.equal(convAlgoFor(shape(128, 32, 6, 6, 24, 3, 3, 1)), 'winograd2'); // 8×8 of F(4×4) tiles for 6×6

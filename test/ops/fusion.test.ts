@@ -60,7 +60,8 @@ describe('BatchNorm + ReLU applied inside the next layer', () => {
   // [threads, N, C, H, W, O, kernel, pad, stride, the conv's algorithm]
   const CONVS = [[1, 3, 8, 13, 11, 6, 3, 1, 1, 'winograd4'], [2, 4, 16, 14, 14, 32, 3, 1, 1, 'winograd4'], [2, 2, 8, 28, 28, 16, 3, 1, 1, 'winograd4'],
     [1, 3, 8, 13, 11, 6, 3, 1, 2, 'im2col'], [2, 4, 8, 28, 28, 16, 3, 1, 2, 'im2col'], [1, 2, 3, 15, 15, 10, 5, 2, 1, 'im2col'],
-    [2, 5, 16, 7, 7, 24, 3, 0, 1, 'im2col'], [1, 3, 1, 9, 7, 4, 3, 1, 1, 'im2col']] as const;
+    [2, 5, 16, 7, 7, 24, 3, 0, 1, 'im2col'], [1, 3, 1, 9, 7, 4, 3, 1, 1, 'im2col'],
+    [2, 5, 10, 12, 12, 12, 3, 0, 1, 'winograd4'], [1, 3, 6, 26, 19, 10, 3, 0, 1, 'winograd4']] as const;
   for (const [threads, N, C, H, W, O, K, pad, stride, algo] of CONVS) {
     it(`conv2d(batchNorm2d(x)) for [${N},${C},${H},${W}] → ${O}, ${K}×${K} pad ${pad} stride ${stride} (${algo}), ${threads} thread(s)`, () => {
       initEngine({ threads });
