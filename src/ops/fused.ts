@@ -31,7 +31,7 @@ export interface BatchNormArgs {
  * (batchNorm2d keeps that case).
  */
 export function bnConvFuses(bn: BatchNormArgs, s: ConvShape): boolean {
-  const a = convAlgoFor(s);
+  const a = convAlgoFor(s, engine().unpaddedConv);
   return bn.options.relu && (bn.options.training || !needsGrad(bn.gamma, bn.beta)) && (a === 'winograd4' || a === 'im2col');
 }
 

@@ -55,6 +55,11 @@ export interface Recipe {
    * that evaluations and the saved model use; 0: off (the last step's weights).
    */
   ema: number;
+  /**
+   * Unpadded 3×3 convs by im2col instead of Winograd F(4×4) (Engine.unpaddedConv): the numerics of
+   * runs made before 2026-11-28, for zoo entries whose records come from then. Absent: Winograd.
+   */
+  unpaddedConv?: 'winograd' | 'im2col';
 }
 
 export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({

@@ -64,6 +64,8 @@ export function stepsPerEpoch(trainCount: number, batchSize: number): number {
  */
 export function makeTrainer(arch: ArchSpec | Module, recipe: Recipe, seed: number, trainCount: number,
   data: { input?: readonly number[]; classes?: number } = {}): Trainer {
+  // The kernels' numerics are the recipe's too (only unpadded 3×3 convs have a choice).
+  engine().unpaddedConv = recipe.unpaddedConv ?? 'winograd';
   const root = new Rng(seed);
   const initRng = root.fork();
   const rngs = { data: root.fork(), augment: root.fork(), dropout: root.fork() };

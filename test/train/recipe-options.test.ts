@@ -10,6 +10,9 @@ import { parseArchSpec } from '../../src/models/spec.js';
 import { DEFAULT_RECIPE, recipeOf } from '../../src/train/recipe.js';
 import { RECIPE_OPTIONS, recipeValueProblem } from '../../src/train/recipe-options.js';
 import { cli } from '../cli/cli-helpers.js';
+import { closeEngine, initEngine } from '../../src/engine/node.js';
+import { engine } from '../../src/engine/wasm.js';
+import { makeTrainer } from '../../src/train/trainer.js';
 
 const LAYERS = [
   { type: 'conv2d', out_channels: 4, kernel_size: 3 }, { type: 'relu' }, { type: 'maxpool2d', kernel_size: 2 },
@@ -29,6 +32,18 @@ test('a recipe block sets exactly the settings it names, under the spec\'s name'
   assert.equal(plain.lr, 0.2);
   assert.equal(plain.translate, 0);
   assert.equal(plain.epochs, 19);
+});
+
+test('the recipe decides how unpadded 3x3 convs compute: makeTrainer sets the engine', () => {
+  initEngine({ threads: 1 });
+  const spec = parseArchSpec({ name: 'u', layers: LAYERS }, 'u.json');
+  for (const [block, want] of [[{ 'unpadded-conv': 'im2col' }, 'im2col'], [{}, 'winograd'], [{ 'unpadded-conv': 'winograd' }, 'winograd']] as const) {
+    engine().unpaddedConv = want === 'im2col' ? 'winograd' : 'im2col'; // the other one, so that a missed setting shows
+    makeTrainer(spec, recipeOf(parseArchSpec({ name: 'u', layers: LAYERS, recipe: block }, 'u.json')), 1, 256);
+    assert.equal(engine().unpaddedConv, want, JSON.stringify(block));
+  }
+  assert.throws(() => recipeOf(parseArchSpec({ name: 'u', layers: LAYERS, recipe: { 'unpadded-conv': 'fft' } }, 'u.json')), /"unpadded-conv" must be one of winograd, im2col/);
+  closeEngine();
 });
 
 test('a bad recipe block is one line naming the file and the setting', () => {
@@ -53,7 +68,7 @@ test('every default recipe value is inside its own option\'s range', () => {
   for (const o of RECIPE_OPTIONS) {
     for (const f of o.fields) {
       const v = DEFAULT_RECIPE[f];
-      if (v === null) continue; // dropout: the architecture's own p
+      if (v === null || v === undefined) continue; // dropout: the architecture's own p; unpaddedConv: absent
       assert.equal(recipeValueProblem(o, v), null, `${o.flag} = ${String(v)}`);
     }
   }
