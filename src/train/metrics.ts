@@ -1,12 +1,14 @@
 // Per-epoch records: the console line (same fields as the PyTorch example prints) and metrics.csv.
 // A run with a validation split (--val) adds val_loss,val_acc columns; without one the format is
-// exactly the one the committed records use.
+// exactly the one the committed records use. An epoch that was not scored (--test-every) has NaN
+// test (and validation) figures here and empty cells in metrics.csv.
 import { FileFormatError } from '../util/errors.js';
 
 export interface EpochRecord {
   epoch: number;
   loss: number;
   trainAcc: number;
+  /** NaN: not scored this epoch (--test-every). */
   testLoss: number;
   testAcc: number;
   lr: number;
@@ -17,18 +19,25 @@ export interface EpochRecord {
 }
 
 export function formatEpoch(r: EpochRecord): string {
-  const val = r.valAcc !== undefined ? `, val loss: ${r.valLoss!.toFixed(4)}, val acc: ${r.valAcc.toFixed(2)}%` : '';
-  return `Epoch: ${r.epoch}, loss: ${r.loss.toFixed(4)}, train acc: ${r.trainAcc.toFixed(2)}%${val}, test loss: ${r.testLoss.toFixed(4)}, test acc: ${r.testAcc.toFixed(2)}%, lr: ${Number(r.lr.toPrecision(3))}, ${r.seconds.toFixed(1)} s`;
+  const scored = Number.isFinite(r.testAcc);
+  const val = r.valAcc !== undefined && scored ? `, val loss: ${r.valLoss!.toFixed(4)}, val acc: ${r.valAcc.toFixed(2)}%` : '';
+  const test = scored ? `test loss: ${r.testLoss.toFixed(4)}, test acc: ${r.testAcc.toFixed(2)}%` : 'not scored (--test-every)';
+  return `Epoch: ${r.epoch}, loss: ${r.loss.toFixed(4)}, train acc: ${r.trainAcc.toFixed(2)}%${val}, ${test}, lr: ${Number(r.lr.toPrecision(3))}, ${r.seconds.toFixed(1)} s`;
 }
 
+/** A scored figure with d decimals; an epoch that was not scored (NaN) leaves the cell empty. */
+const cell = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : '');
+
 const COLUMNS = ['epoch', 'train_loss', 'train_acc', 'test_loss', 'test_acc', 'lr', 'seconds'] as const;
+/** Columns an unscored epoch leaves empty: test_loss, test_acc, val_loss, val_acc. */
+const SCORED = new Set([3, 4, 7, 8]);
 const VAL_COLUMNS = [...COLUMNS, 'val_loss', 'val_acc'] as const;
 
 export function metricsCsv(records: EpochRecord[]): string {
   const val = records.some((r) => r.valAcc !== undefined);
   const rows = records.map((r) => {
-    const row = [r.epoch, r.loss.toFixed(6), r.trainAcc.toFixed(4), r.testLoss.toFixed(6), r.testAcc.toFixed(4), r.lr.toPrecision(6), r.seconds.toFixed(2)];
-    if (val) row.push((r.valLoss ?? NaN).toFixed(6), (r.valAcc ?? NaN).toFixed(4));
+    const row = [r.epoch, r.loss.toFixed(6), r.trainAcc.toFixed(4), cell(r.testLoss, 6), cell(r.testAcc, 4), r.lr.toPrecision(6), r.seconds.toFixed(2)];
+    if (val) row.push(cell(r.valLoss ?? NaN, 6), cell(r.valAcc ?? NaN, 4));
     return row.join(',');
   });
   return [(val ? VAL_COLUMNS : COLUMNS).join(','), ...rows].join('\n') + '\n';
@@ -43,8 +52,12 @@ export function parseMetricsCsv(text: string, file: string): EpochRecord[] {
   if (lines.length < 2) throw new FileFormatError(file, 'no epochs recorded');
   const n = val ? VAL_COLUMNS.length : COLUMNS.length;
   return lines.slice(1).map((line, i) => {
-    const v = line.split(',').map(Number);
-    if (v.length !== n || !v.every(Number.isFinite)) throw new FileFormatError(file, `line ${i + 2}: expected ${n} numbers, got "${line.slice(0, 80)}"`);
+    const cells = line.split(',');
+    // Empty test (and validation) cells: an epoch that was not scored, both figures of a pair at once.
+    const v = cells.map((c, j) => (c === '' && SCORED.has(j) ? NaN : c.trim() === '' ? NaN : Number(c)));
+    const ok = v.length === n && v.every((x, j) => Number.isFinite(x) || (cells[j] === '' && SCORED.has(j)))
+      && (cells[3] === '') === (cells[4] === '') && (!val || (cells[7] === '') === (cells[8] === ''));
+    if (!ok) throw new FileFormatError(file, `line ${i + 2}: expected ${n} numbers (test and validation cells may be empty together), got "${line.slice(0, 80)}"`);
     const [epoch, loss, trainAcc, testLoss, testAcc, lr, seconds, valLoss, valAcc] = v as [number, number, number, number, number, number, number, number, number];
     return val ? { epoch, loss, trainAcc, testLoss, testAcc, lr, seconds, valLoss, valAcc } : { epoch, loss, trainAcc, testLoss, testAcc, lr, seconds };
   });

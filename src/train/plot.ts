@@ -145,7 +145,7 @@ export function curvesSvg(records: EpochRecord[], title = 'tiny-mnist training',
     ],
     lines: [{ value: 100 - goal, label: `goal: ${goal}% accuracy`, color: GOAL }],
     // The first epoch's train error (~20%) would squash the range that matters.
-    clipAbove: Math.max(4 * (100 - goal), ...records.slice(1).map((r) => 100 - r.trainAcc), ...records.map((r) => 100 - r.testAcc)),
+    clipAbove: Math.max(4 * (100 - goal), ...records.slice(1).map((r) => 100 - r.trainAcc), ...records.filter((r) => Number.isFinite(r.testAcc)).map((r) => 100 - r.testAcc)),
   }, e0, e1, parts) + 14;
   y += panel(y, {
     title: 'Loss (log scale)', height: 170, log: true, unit: '',

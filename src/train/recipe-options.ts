@@ -38,6 +38,7 @@ export const RECIPE_OPTIONS: readonly RecipeOption[] = [
   { flag: 'scale', type: 'number', min: 0, max: 0.5, help: 'random scale 1 ± N about the centre', fields: ['scale'] },
   { flag: 'ema', type: 'number', min: 0, max: 0.99999, help: 'average the weights over steps with this decay (e.g. 0.999; needs --bn-recalibrate > 0); evaluations and model.safetensors use the average (0: off)', fields: ['ema'] },
   { flag: 'unpadded-conv', type: 'string', choices: ['winograd', 'im2col'], help: 'how unpadded 3x3 convs compute: winograd (faster; the default) or im2col (the numerics of runs made before 2026-11-28, e.g. the tiny entry\'s records)', fields: ['unpaddedConv'] },
+  { flag: 'test-every', type: 'int', min: 1, max: 10000, help: 'score the test set (and --val) only after every N-th epoch and the last; the other epochs leave their test columns empty (the run and its weights are the same for any N)', fields: ['testEvery'] },
   { flag: 'jitter', type: 'number', min: 0, max: 1, help: 'brightness and contrast jitter ±', fields: ['brightness', 'contrast'] },
 ];
 

@@ -60,6 +60,14 @@ export interface Recipe {
    * runs made before 2026-11-28, for zoo entries whose records come from then. Absent: Winograd.
    */
   unpaddedConv?: 'winograd' | 'im2col';
+  /**
+   * Score the test set (and the validation split) after every testEvery-th epoch and after the last
+   * one; the other epochs only train. Absent: every epoch. Scoring draws no random numbers and
+   * training never reads what it sets (precise-bn.ts), so the last epoch and the weights are the
+   * same for any value: it only saves time (a speed run; a recipe search that should not see test
+   * figures before the end).
+   */
+  testEvery?: number;
 }
 
 export const DEFAULT_RECIPE: Readonly<Recipe> = Object.freeze({

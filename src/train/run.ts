@@ -142,16 +142,21 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       const tr = await trainEpochStoppable(trainer, dataset, o);
       if (tr === null) throw new RunStopped(`interrupted during epoch ${epoch}; ${saved()}`, dir, true);
       // Scored (and saved) with the weights the recipe scores: the average with --ema; validation
-      // with the same recalibrated BatchNorm statistics as the test set.
+      // with the same recalibrated BatchNorm statistics as the test set. --test-every N skips the
+      // scoring (and the recalibration) of other epochs than every N-th and the last: their records
+      // hold NaN for the test (and validation) figures, and their model file the BatchNorm
+      // statistics of training.
+      const scored = epoch === plan.epochs || epoch % (recipe.testEvery ?? 1) === 0;
       const { te, va, model } = withScoredWeights(trainer.ema, () => {
-        const te = evaluateEpoch(trainer.model, dataset.train, dataset.test, recipe);
-        const va = val ? evaluate(trainer.model, val) : null;
-        return { te, va, model: dir ? encodeModel(trainer.model, { epoch: String(epoch), test_accuracy: te.accuracy.toFixed(2) }, plan.spec) : null };
+        const te = scored ? evaluateEpoch(trainer.model, dataset.train, dataset.test, recipe) : null;
+        const va = scored && val ? evaluate(trainer.model, val) : null;
+        const meta = { epoch: String(epoch), ...(te ? { test_accuracy: te.accuracy.toFixed(2) } : {}) };
+        return { te, va, model: dir ? encodeModel(trainer.model, meta, plan.spec) : null };
       });
       const rec: EpochRecord = {
-        epoch, loss: tr.loss, trainAcc: tr.accuracy, testLoss: te.loss, testAcc: te.accuracy,
+        epoch, loss: tr.loss, trainAcc: tr.accuracy, testLoss: te?.loss ?? NaN, testAcc: te?.accuracy ?? NaN,
         lr: trainer.optimizer.lr, seconds: (performance.now() - t0) / 1000,
-        ...(va ? { valLoss: va.loss, valAcc: va.accuracy } : {}),
+        ...(val ? { valLoss: va?.loss ?? NaN, valAcc: va?.accuracy ?? NaN } : {}),
       };
       if (dir) writeRunFiles(dir, trainer, plan, [...records, rec], model!, saved);
       records.push(rec);

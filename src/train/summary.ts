@@ -59,6 +59,9 @@ export function readRun(dir: string): RunRow {
     }
   }
   const last = records[records.length - 1]!;
+  if (!Number.isFinite(last.testAcc)) {
+    throw new UserError(`${csv}: its last epoch (${last.epoch}) was not scored (--test-every): the run did not finish; train --resume ${dir} finishes and scores it`);
+  }
   return {
     dir, arch: typeof cfg.arch === 'string' ? cfg.arch : '?', seed: typeof cfg.seed === 'number' ? cfg.seed : null,
     epochs: last.epoch, testAcc: last.testAcc, valAcc: last.valAcc ?? null, records,

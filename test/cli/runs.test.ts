@@ -32,6 +32,29 @@ function oneLineError(r: { code: number | null; stderr: string }, code: number, 
   assert.doesNotMatch(r.stderr, /\n\s+at /);
 }
 
+describe('--test-every', () => {
+  it('scores only every N-th epoch and the last; the last epoch, the weights and the model are those of a run that scored every epoch', () => {
+    const every = path.join(tmp, 'every'), third = path.join(tmp, 'third');
+    // With BatchNorm re-estimated before each scoring (the default recipe's; SMALL turns it off).
+    assert.equal(train(['--epochs', '4', '--bn-recalibrate', '256', '--out', every]).code, 0);
+    const r = train(['--epochs', '4', '--bn-recalibrate', '256', '--test-every', '3', '--out', third]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Epoch: 1, .*not scored \(--test-every\)/);
+    assert.match(r.stdout, /Epoch: 3, .*test acc: [\d.]+%/);
+    const cells = (dir: string) => csvRows(dir).map((l) => l.split(','));
+    const a = cells(every), b = cells(third);
+    // Epochs 1, 2: not scored (empty test cells); 3 (every third) and 4 (the last): scored.
+    assert.deepEqual(b.map((c) => c[4] === ''), [true, true, false, false]);
+    for (let i = 0; i < 4; i++) {
+      const cols = [0, 1, 2, 5].concat(b[i]![4] === '' ? [] : [3, 4]); // not the seconds
+      for (const j of cols) assert.equal(b[i]![j], a[i]![j], `epoch ${i + 1}, column ${j}`);
+    }
+    // Training never reads what scoring sets, so the final weights (and BatchNorm statistics) are the same bytes.
+    assert.ok(read(third, 'model.safetensors').equals(read(every, 'model.safetensors')), 'model.safetensors');
+    assert.equal((JSON.parse(read(third, 'config.json').toString('utf8')) as { recipe: { testEvery: number } }).recipe.testEvery, 3);
+  });
+});
+
 describe('run folders', () => {
   it('a folder holding a run is refused and left as it was; --overwrite leaves nothing of the old run', () => {
     const dir = path.join(tmp, 'taken');

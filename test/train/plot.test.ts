@@ -35,6 +35,26 @@ describe('metrics.csv', () => {
       }
     });
   });
+  it('an epoch that was not scored (--test-every) has empty test and validation cells, read back as NaN', () => {
+    const val = records.map((r, i) => ({ ...r, valLoss: 0.1 + i, valAcc: 98 + i / 10 }));
+    const skipped = val.map((r, i) => (i % 2 === 0 ? { ...r, testLoss: NaN, testAcc: NaN, valLoss: NaN, valAcc: NaN } : r));
+    const text = metricsCsv(skipped);
+    assert.match(text.split('\n')[1]!, /^1,[\d.]+,[\d.]+,,,[\d.e-]+,[\d.]+,,$/);
+    const back = parseMetricsCsv(text, 'm.csv');
+    back.forEach((r, i) => {
+      for (const k of ['testLoss', 'testAcc', 'valLoss', 'valAcc'] as const) {
+        if (i % 2 === 0) assert.ok(Number.isNaN(r[k]), `${k} of epoch ${i + 1}: ${r[k]}`);
+        else assert.ok(Math.abs(r[k]! - skipped[i]![k]!) <= 5e-5 * Math.max(1, Math.abs(skipped[i]![k]!)), `${k} of epoch ${i + 1}`);
+      }
+      assert.ok(Math.abs(r.loss - skipped[i]!.loss) < 1e-5, `loss of epoch ${i + 1}`);
+    });
+    // Only those cells, and a pair only together; nothing else may be empty.
+    const row2 = text.split('\n')[2]!.split(',');
+    const with_ = (j: number) => text.replace(text.split('\n')[2]!, row2.map((c, k) => (k === j ? '' : c)).join(','));
+    assert.throws(() => parseMetricsCsv(with_(1), 'x.csv'), /x\.csv: line 3: expected 9 numbers/); // train_loss
+    assert.throws(() => parseMetricsCsv(with_(4), 'x.csv'), /x\.csv: line 3: expected 9 numbers/); // test_acc without test_loss
+    assert.throws(() => parseMetricsCsv(with_(8), 'x.csv'), /x\.csv: line 3: expected 9 numbers/); // val_acc without val_loss
+  });
   it('refuses a file that is not one', () => {
     assert.throws(() => parseMetricsCsv('a,b\n1,2\n', 'x.csv'), /^FileFormatError: x\.csv: expected the header/);
     assert.throws(() => parseMetricsCsv(metricsCsv(records).replace('\n2,', '\n2,zz'), 'x.csv'), /x\.csv: line 3: expected 7 numbers/);

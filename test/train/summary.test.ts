@@ -48,6 +48,11 @@ describe('run summaries', () => {
     const bad = runDir(path.join(root, 'bad-config'), 1, 1, 97);
     writeFileSync(path.join(bad, 'config.json'), '{ not json');
     assert.throws(() => readRun(bad), /config\.json: not valid JSON/);
+    // A run stopped after an epoch --test-every did not score has no final accuracy to report.
+    const unscored = runDir(path.join(root, 'unscored'), 3, 2, 99);
+    const csv = path.join(unscored, 'metrics.csv');
+    writeFileSync(csv, readFileSync(csv, 'utf8').replace(/\n2,([^,]*),([^,]*),[^,]*,[^,]*,/, '\n2,$1,$2,,,'));
+    assert.throws(() => readRun(unscored), /metrics\.csv: its last epoch \(2\) was not scored \(--test-every\): the run did not finish; train --resume .*unscored finishes and scores it/);
   });
 
   it('mean, min, max and the sample standard deviation, worked out by hand', () => {
