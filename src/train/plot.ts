@@ -160,8 +160,9 @@ export function curvesSvg(records: EpochRecord[], title = 'tiny-mnist training',
       ? { name: 'learning rate (per step)', color: LR, points: o.lrCurve }
       : { name: 'learning rate (end of epoch)', color: LR, points: at((r) => r.lr), dots: true }],
   }, e0, e1, parts);
-  const last = records[records.length - 1];
-  const sub = last ? `epoch ${last.epoch}: test accuracy ${last.testAcc.toFixed(2)}%, test error ${(100 - last.testAcc).toFixed(2)}%` : '';
+  // The last epoch that was scored (with --test-every not every epoch is).
+  const last = [...records].reverse().find((r) => Number.isFinite(r.testAcc));
+  const sub = last ? `epoch ${last.epoch}: test accuracy ${last.testAcc.toFixed(2)}%, test error ${(100 - last.testAcc).toFixed(2)}%` : records.length ? 'not scored yet (--test-every)' : '';
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${y}" viewBox="0 0 ${W} ${y}" font-family="sans-serif">
 <title>${esc(title)}</title>
 <rect x="0" y="0" width="${W}" height="${y}" fill="white"/>

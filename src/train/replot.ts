@@ -12,7 +12,8 @@ import { learningRateCurve, stepsPerEpoch } from './trainer.js';
 /** curves.svg of a run: the recipe and the steps per epoch give the per-step learning rate. */
 export function runCurvesSvg(records: EpochRecord[], recipe: Recipe, seed: number, stepsPerEpoch: number): string {
   const last = records[records.length - 1];
-  const title = `${recipe.arch}, seed ${seed}${last ? `: final test accuracy ${last.testAcc.toFixed(2)}%` : ''}`;
+  // A run between scorings (--test-every) has no final figure yet.
+  const title = `${recipe.arch}, seed ${seed}${last && Number.isFinite(last.testAcc) ? `: final test accuracy ${last.testAcc.toFixed(2)}%` : ''}`;
   const lrCurve = learningRateCurve(recipe, stepsPerEpoch);
   return curvesSvg(records, title, { labelSmoothing: recipe.labelSmoothing, lrCurve });
 }

@@ -52,6 +52,10 @@ describe('--test-every', () => {
     // Training never reads what scoring sets, so the final weights (and BatchNorm statistics) are the same bytes.
     assert.ok(read(third, 'model.safetensors').equals(read(every, 'model.safetensors')), 'model.safetensors');
     assert.equal((JSON.parse(read(third, 'config.json').toString('utf8')) as { recipe: { testEvery: number } }).recipe.testEvery, 3);
+    // The curves name the last scored epoch, never a NaN.
+    const svg = read(third, 'curves.svg').toString('utf8');
+    assert.match(svg, /epoch 4: test accuracy [\d.]+%/);
+    assert.doesNotMatch(svg, /NaN/);
   });
 });
 

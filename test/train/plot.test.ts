@@ -70,6 +70,13 @@ describe('curves.svg', () => {
     for (let e = 1; e <= 19; e++) assert.equal(epochLabels.filter((t) => t === String(e)).length, 3, `epoch ${e}`);
     for (const want of ['goal: 99.4% accuracy', 'test loss (plain NLL)', 'train loss (label smoothing 0.1)', 'test error']) assert.ok(labels.includes(want), want);
   });
+  it('between scorings (--test-every) names the last scored epoch and draws no NaN', () => {
+    const partial = records.map((r, i) => (i >= 1 ? { ...r, testLoss: NaN, testAcc: NaN } : r));
+    const s = curvesSvg(partial, 'run');
+    assert.match(s, new RegExp(`epoch 1: test accuracy ${records[0]!.testAcc.toFixed(2)}%`));
+    assert.doesNotMatch(s, /NaN/);
+    assert.match(curvesSvg(partial.map((r) => ({ ...r, testLoss: NaN, testAcc: NaN })), 'run'), /not scored yet/);
+  });
   it('keeps every legend outside (below) its plot area', () => {
     const frames = [...svg.matchAll(/<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)" fill="none"/g)].map((m) => [Number(m[1]), Number(m[1]) + Number(m[2])] as const);
     assert.equal(frames.length, 3);
