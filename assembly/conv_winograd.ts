@@ -74,11 +74,12 @@ function fwdScratch(C: i32, H: i32, W: i32, O: i32, m: i32, p: i32): i32 {
 
 /**
  * Tiles per image of the backward pass: those of the layer's output (the weight gradient's) and,
- * when larger, those of dx (the backward-data pass's: a padding-0 layer's dx is 2 larger each way).
+ * when larger, those of dx (the backward-data pass's: a padding-0 layer's dx is 2 larger each way;
+ * with padding 1, F(2×2)'s only one, the two are the same).
  */
 // @ts-ignore: decorator
 @inline function bwdTiles(H: i32, W: i32, m: i32, pad: i32): i32 {
-  return max(tilesOf(outOf(H, pad), outOf(W, pad), m), m == 4 ? tilesOf(H, W, m) : 0);
+  return max(tilesOf(outOf(H, pad), outOf(W, pad), m), tilesOf(H, W, m));
 }
 
 /**

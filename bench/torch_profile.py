@@ -4,7 +4,7 @@ the comparison with `tiny-mnist bench`'s per-kernel profile.
 
 Run with Debian's PyTorch:  /usr/bin/python3 bench/torch_profile.py [ARCH.json]   (1 thread, 20 steps)
 """
-import sys, os, json, math, time
+import sys, os, json, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import torch, torch.nn.functional as F
 from torch_reference import read_idx, augment

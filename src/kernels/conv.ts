@@ -85,9 +85,9 @@ export function convAlgoFor(s: ConvShape, unpadded: 'winograd' | 'im2col' = 'win
   if (Math.min(s.C, s.O) < 4 || !winogradApplies(s, 4)) return 'im2col';
   // Padding 0 (the output m×m tiles are laid on the output, its backward-data pass is the padding-2
   // 'full' convolution): 1.4–3.6× faster than im2col from 6×6 outputs up (batch 128, 1 thread,
-  // docs/results-and-speed.md); at 5×5 mixed (0.95–1.34×), at 3×3 slower. Outputs under 6×6 stay on im2col, which
-  // also keeps the reference net's conv5 (7×7 → 5×5) and so its bits. unpadded 'im2col': never
-  // (the numerics of runs made before, see Engine.unpaddedConv).
+  // docs/results-and-speed.md); at 5×5 mixed (0.95–1.34×), at 3×3 slower. Outputs under 6×6 stay
+  // on im2col, which also keeps the reference net's conv5 (7×7 → 5×5) and so its bits. unpadded
+  // 'im2col': never (the numerics of runs made before, see Engine.unpaddedConv).
   if (s.pad === 0) return unpadded === 'winograd' && Math.min(s.H, s.W) - 2 >= 6 ? 'winograd4' : 'im2col';
   const cost4 = 36 * Math.ceil(s.H / 4) * Math.ceil(s.W / 4), cost2 = 16 * Math.ceil(s.H / 2) * Math.ceil(s.W / 2);
   return winogradApplies(s, 2) && cost4 > 0.9 * cost2 ? 'winograd2' : 'winograd4';

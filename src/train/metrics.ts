@@ -29,9 +29,9 @@ export function formatEpoch(r: EpochRecord): string {
 const cell = (v: number, d: number) => (Number.isFinite(v) ? v.toFixed(d) : '');
 
 const COLUMNS = ['epoch', 'train_loss', 'train_acc', 'test_loss', 'test_acc', 'lr', 'seconds'] as const;
-/** Columns an unscored epoch leaves empty: test_loss, test_acc, val_loss, val_acc. */
-const SCORED = new Set([3, 4, 7, 8]);
 const VAL_COLUMNS = [...COLUMNS, 'val_loss', 'val_acc'] as const;
+/** The column pairs an unscored epoch leaves empty, both cells together (their indices). */
+const SCORED_PAIRS = ([['test_loss', 'test_acc'], ['val_loss', 'val_acc']] as const).map((p) => p.map((c) => VAL_COLUMNS.indexOf(c)));
 
 export function metricsCsv(records: EpochRecord[]): string {
   const val = records.some((r) => r.valAcc !== undefined);
@@ -53,10 +53,11 @@ export function parseMetricsCsv(text: string, file: string): EpochRecord[] {
   const n = val ? VAL_COLUMNS.length : COLUMNS.length;
   return lines.slice(1).map((line, i) => {
     const cells = line.split(',');
+    const v = cells.map((c) => (c.trim() === '' ? NaN : Number(c)));
     // Empty test (and validation) cells: an epoch that was not scored, both figures of a pair at once.
-    const v = cells.map((c, j) => (c === '' && SCORED.has(j) ? NaN : c.trim() === '' ? NaN : Number(c)));
-    const ok = v.length === n && v.every((x, j) => Number.isFinite(x) || (cells[j] === '' && SCORED.has(j)))
-      && (cells[3] === '') === (cells[4] === '') && (!val || (cells[7] === '') === (cells[8] === ''));
+    const empty = (j: number) => cells[j] === '';
+    const ok = v.length === n && SCORED_PAIRS.every(([a, b]) => empty(a!) === empty(b!))
+      && v.every((x, j) => Number.isFinite(x) || (empty(j) && SCORED_PAIRS.some((p) => p.includes(j))));
     if (!ok) throw new FileFormatError(file, `line ${i + 2}: expected ${n} numbers (test and validation cells may be empty together), got "${line.slice(0, 80)}"`);
     const [epoch, loss, trainAcc, testLoss, testAcc, lr, seconds, valLoss, valAcc] = v as [number, number, number, number, number, number, number, number, number];
     return val ? { epoch, loss, trainAcc, testLoss, testAcc, lr, seconds, valLoss, valAcc } : { epoch, loss, trainAcc, testLoss, testAcc, lr, seconds };
