@@ -31,13 +31,13 @@ import { biasGrad, bnPadInto, col2im, copy, copyBias, im2col, lines, padInto, ro
 
 /**
  * Scratch of convForward, bwdWeight and bwdDataCols: xp (C,Hp,Wp), col (K, G·P), then out or a dy
- * group (O, G·P).
+ * group (O, G·P), then the GEMM's A packed (gemm.ts packA: O·K floats).
  */
 function passScratch(C: i32, H: i32, W: i32, O: i32, KH: i32, KW: i32, padH: i32, padW: i32, S: i32): i32 {
   const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S);
   if (OH <= 0 || OW <= 0) return 0;
   const L = groupOf(OH * OW) * OH * OW;
-  return lines(C * Hp * Wp) + lines(C * KH * KW * L) + lines(O * L);
+  return lines(C * Hp * Wp) + lines(C * KH * KW * L) + lines(O * L) + lines(O * C * KH * KW);
 }
 
 /** Floats of per-thread scratch that conv2d_fwd, conv2d_bwd_data and conv2d_bwd_weight need. */
@@ -88,6 +88,8 @@ function convForward(x: usize, a: usize, ars: usize, b: usize, y: usize, n0: i32
   const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S);
   const P = OH * OW, K = C * KH * KW, G = groupOf(P);
   const xp = scratch, col = xp + <usize>lines(C * Hp * Wp) * 4, out = col + <usize>lines(K * G * P) * 4;
+  const ap = out + <usize>lines(O * G * P) * 4;
+  packA(O, K, a, ars, 4, ap);
   zero(xp, C * Hp * Wp);
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * P;
@@ -95,10 +97,10 @@ function convForward(x: usize, a: usize, ars: usize, b: usize, y: usize, n0: i32
     if (g == 1) {
       // Straight into y; the bias (if any) is added in place while the rows are still in cache.
       const yn = y + <usize>(n * O * P) * 4;
-      gemmStrided(O, P, K, a, ars, 4, col, P, yn, P, 0);
+      gemmPacked(O, P, K, ap, col, P, yn, P, 0);
       if (b) for (let o = 0; o < O; o++) copyBias(yn + <usize>(o * P) * 4, yn + <usize>(o * P) * 4, P, load<f32>(b + (<usize>o << 2)));
     } else {
-      gemmStrided(O, L, K, a, ars, 4, col, L, out, L, 0); // out: (O, G·P)
+      gemmPacked(O, L, K, ap, col, L, out, L, 0); // out: (O, G·P)
       for (let t = 0; t < g; t++) {
         for (let o = 0; o < O; o++) {
           const bias: f32 = b ? load<f32>(b + (<usize>o << 2)) : 0;
@@ -147,9 +149,11 @@ function bwdDataCols(dy: usize, w: usize, dx: usize, n0: i32, n1: i32, C: i32, H
   const Hp = H + 2 * pad, Wp = W + 2 * pad, OH = outSize(Hp, KH, S), OW = outSize(Wp, KW, S);
   const P = OH * OW, K = C * KH * KW, G = groupOf(P);
   const xp = scratch, col = xp + <usize>lines(C * Hp * Wp) * 4, dyg = col + <usize>lines(K * G * P) * 4;
+  const ap = dyg + <usize>lines(O * G * P) * 4;
+  packA(K, O, w, 4, <usize>K * 4, ap); // wᵀ (K, O)
   for (let n = n0; n < n1; n += G) {
     const g = min(G, n1 - n), L = g * P;
-    gemmStrided(K, L, O, w, 4, <usize>K * 4, dyGroup(dy, dyg, n, g, O, P), L, col, L, 0);
+    gemmPacked(K, L, O, ap, dyGroup(dy, dyg, n, g, O, P), L, col, L, 0);
     for (let t = 0; t < g; t++) {
       zero(xp, C * Hp * Wp);
       col2im(col + <usize>(t * P) * 4, L, xp, C, Hp, Wp, KH, KW, OH, OW, S);

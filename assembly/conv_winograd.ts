@@ -132,7 +132,7 @@ export function wino_filter(w: usize, v: usize, O: i32, C: i32, flip: i32, m: i3
 
 /**
  * y (N,O,OH,OW) = conv(x (N,C,H,W), padding p) + b (O) (b == 0: no bias) for images [n0, n1), with
- * OH = H + 2p − 2 (p = 0, 1 or 2; F(2×2): 1) and the kernel transformed by wino_filter: v (P,O,C).
+ * OH = H + 2p − 2 (p = 0, 1 or 2; F(2×2): 1) and the kernel transformed by wino_filter: v (P,O,C), each plane packed (gemm.ts).
  * A layer's backward-data pass is this on dy with the flipped v (P,C,O), C and O swapped and
  * padding 2 − pad. scratch: tmp, xp, u and m. scale != 0 (F(4×4) only): the input is
  * max(x·scale[c] + shift[c], 0) (see inputTiles).
@@ -155,7 +155,7 @@ export function wino_fwd(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i3
     // Columns [L, rowStride(L)) hold stale values: they keep the GEMM on its 8-wide panels and
     // their results are never read.
     for (let q = 0; q < P; q++) {
-      gemmStrided(O, rowStride(L), C, v + (<usize>(q * vs) << 2), <usize>C << 2, 4, u + <usize>q * us, T, m + <usize>q * ms, T, 0);
+      gemmPacked(O, rowStride(L), C, v + (<usize>(q * vs) << 2), u + <usize>q * us, T, m + <usize>q * ms, T, 0);
     }
     for (let t = 0; t < g; t++) {
       const yn = y + (<usize>((n + t) * O * OH * OW) << 2);
@@ -216,7 +216,7 @@ export function wino_bwd(dy: usize, x: usize, v: usize, dx: usize, dw: usize, db
       // u is free again: it takes dx's tiles, v[p] (C, O) · e[p] (O, T), as in wino_fwd.
       const Lx = g * tx;
       for (let q = 0; q < P; q++) {
-        gemmStrided(C, rowStride(Lx), O, v + (<usize>(q * vs) << 2), <usize>O << 2, 4, e + <usize>q * ds, T, u + <usize>q * us, T, 0);
+        gemmPacked(C, rowStride(Lx), O, v + (<usize>(q * vs) << 2), e + <usize>q * ds, T, u + <usize>q * us, T, 0);
       }
       for (let t = 0; t < g; t++) {
         outputTransform4(u, us, T, t * tx, dx + (<usize>((n + t) * C * H * W) << 2), 0, C, H, W, tmp);

@@ -1,6 +1,7 @@
 // The kernel side of Winograd F(m×m, 3×3) for both tile sizes: the transform v = G g Gᵀ of each 3×3
 // kernel into (m+2)² planes, and its adjoint dw += Gᵀ m G that brings the weight gradient back.
 // Scalar loops over the small G: they run once per conv call, on O·C kernels (≤ 768 here).
+import { packedIndex } from './gemm';
 
 /** G (4×3) of F(2×2, 3×3), row-major. */
 const G2 = memory.data<f32>([
@@ -22,7 +23,8 @@ const G4 = memory.data<f32>([
 
 /**
  * v[p] (rows, cols) = (G g Gᵀ)[p], p = a·i + j, a = m + 2, for every 3×3 kernel of w (O,C,3,3):
- * v[p][o][c] from w[o][c], or, when flip != 0 (backward data), v[p][c][o] from w[o][c] rotated by 180°.
+ * v[p][o][c] from w[o][c], or, when flip != 0 (backward data), v[p][c][o] from w[o][c] rotated by 180°;
+ * each plane packed for gemmPacked (gemm.ts: packA's layout).
  * v[i][j] = Σ_r Σ_s (G[i][r]·g[r][s])·G[j][s], summed in that order from 0; the products G[i][r]·g[r][s]
  * are formed once per row i (the same values the plain triple loop forms, so the same bits).
  */
@@ -32,7 +34,7 @@ export function filterTransform(w: usize, v: usize, O: i32, C: i32, flip: i32, m
   for (let o = 0; o < O; o++) {
     for (let c = 0; c < C; c++) {
       const g = w + (<usize>((o * C + c) * 9) << 2);
-      const at = v + (<usize>(flip ? c * O + o : o * C + c) << 2);
+      const at = v + (<usize>(flip ? packedIndex(c, o, C, O) : packedIndex(o, c, O, C)) << 2); // gemm.ts's packed layout
       // k_rs = the kernel at row r, column s (after the flip).
       const k00 = ker(g, flip, 0), k01 = ker(g, flip, 1), k02 = ker(g, flip, 2);
       const k10 = ker(g, flip, 3), k11 = ker(g, flip, 4), k12 = ker(g, flip, 5);

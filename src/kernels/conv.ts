@@ -112,7 +112,7 @@ function tileSize(a: ConvImpl): 0 | 2 | 4 {
 /** Runs `kernel` once per image range; `args(n0, n1, scratch, t)` builds thread t's arguments. */
 function runSplit(e: Engine, kernel: string, s: ConvShape, a: ConvImpl, args: (n0: number, n1: number, scratch: number, t: number) => number[]): void {
   const m = tileSize(a);
-  const floats = a === '1x1' ? 0
+  const floats = a === '1x1' ? s.O * s.C // the weights, packed (assembly/conv1x1.ts)
     : m ? e.k.wino_scratch_floats!(s.C, s.H, s.W, s.O, m, s.pad)
     : e.k.conv2d_scratch_floats!(s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride);
   const parts = splitImages(s.N, e.pool.size);
@@ -136,7 +136,7 @@ export function conv2dForward(e: Engine, x: number, w: number, b: number, y: num
   if (m) {
     const v = winoFilter(e, w, s, m, 0);
     runSplit(e, 'wino_fwd', s, a, (n0, n1, scr) => [x, v, b, y, n0, n1, s.C, s.H, s.W, s.O, m, scr, bn?.scale ?? 0, bn?.shift ?? 0, s.pad]);
-  } else if (a === '1x1') runSplit(e, 'conv1x1_fwd', s, a, (n0, n1) => [x, w, b, y, n0, n1, s.C, P, s.O]);
+  } else if (a === '1x1') runSplit(e, 'conv1x1_fwd', s, a, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, P, s.O, scr]);
   else runSplit(e, 'conv2d_fwd', s, a, (n0, n1, scr) => [x, w, b, y, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr, bn?.scale ?? 0, bn?.shift ?? 0]);
   e.arena.release(mark);
 }
@@ -155,7 +155,7 @@ export function conv2dBackwardData(e: Engine, dy: number, w: number, dx: number,
     const v = winoFilter(e, w, s, m, 1);
     const [OH, OW] = convOutSize(s);
     runSplit(e, 'wino_fwd', s, a, (n0, n1, scr) => [dy, v, 0, dx, n0, n1, s.O, OH, OW, s.C, m, scr, 0, 0, 2 - s.pad]);
-  } else if (a === '1x1') runSplit(e, 'conv1x1_bwd_data', s, a, (n0, n1) => [dy, w, dx, n0, n1, s.C, s.H * s.W, s.O]);
+  } else if (a === '1x1') runSplit(e, 'conv1x1_bwd_data', s, a, (n0, n1, scr) => [dy, w, dx, n0, n1, s.C, s.H * s.W, s.O, scr]);
   else runSplit(e, 'conv2d_bwd_data', s, a, (n0, n1, scr) => [dy, w, dx, n0, n1, s.C, s.H, s.W, s.O, s.KH, s.KW, s.pad, s.stride, scr]);
   e.arena.release(mark);
 }
