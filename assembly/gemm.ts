@@ -1,12 +1,12 @@
-// Register-tiled f32x4 matrix multiply: the engine of Linear layers and of the convolutions
-// (assembly/conv.ts turns each conv pass into one of these products). Row-major, any sizes, no
-// allocation: only locals, loads and stores, so every pool thread can run it on the shared memory.
-// Two micro-kernels do all the work:
-//   nn: C[4×8] += Σ_k A[r,k] ⊗ B[k, 0..8]  (splat of A, two vector rows of B; 8 accumulators)
+// Register-tiled f32x4 matrix multiply: the engine of the convolutions (assembly/conv.ts,
+// conv1x1.ts and conv_winograd.ts turn each conv pass into these products). Row-major, any sizes,
+// no allocation: only locals, loads and stores, so every pool thread can run it on the shared
+// memory. Two micro-kernels do the work:
+//   nn: C[4×8] += Σ_k A[r,k] ⊗ B[k, 0..8]  (splat of A, two vector rows of B; 8 accumulators),
+//       A packed in 4-row blocks first (packA, below)
 //   nt: C[4×2] += Σ_k A[r,k] · Bt[j,k]    (dot products along contiguous k; horizontal sum at the end)
-// A is read through byte strides (ars per row, aks per k), so plain, transposed and packed A share code.
-// Helpers shared with conv.ts are @global (visible there without an import) so that they do not
-// become wasm exports.
+// Helpers shared with the conv files are @global (visible there without an import) so that they
+// do not become wasm exports.
 
 /** acc + a·b, fused when relaxed SIMD is compiled in (the branch folds away at compile time). */
 // @ts-ignore: decorator
@@ -22,38 +22,6 @@
 }
 
 // ---- nn: A (M,K) via strides · B (K,N) rows ----
-
-/** One 4×8 tile of C (row stride ldc bytes): K steps of 4 splats × 2 vectors. */
-function nn4x8(K: i32, a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  const a1 = a + ars, a2 = a1 + ars, a3 = a2 + ars;
-  let off: usize = 0;
-  for (let k = 0; k < K; k++) {
-    const b0 = v128.load(b), b1 = v128.load(b, 16);
-    let s = v128.load32_splat(a + off);
-    c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
-    s = v128.load32_splat(a1 + off);
-    c10 = madd(s, b0, c10); c11 = madd(s, b1, c11);
-    s = v128.load32_splat(a2 + off);
-    c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
-    s = v128.load32_splat(a3 + off);
-    c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
-    off += aks;
-    b += ldb;
-  }
-  const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
-  if (acc) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(r1)); c11 = f32x4.add(c11, v128.load(r1, 16));
-    c20 = f32x4.add(c20, v128.load(r2)); c21 = f32x4.add(c21, v128.load(r2, 16));
-    c30 = f32x4.add(c30, v128.load(r3)); c31 = f32x4.add(c31, v128.load(r3, 16));
-  }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(r1, c10); v128.store(r1, c11, 16);
-  v128.store(r2, c20); v128.store(r2, c21, 16);
-  v128.store(r3, c30); v128.store(r3, c31, 16);
-}
 
 /**
  * Row tail: one row of A times `nv` vectors (1 or 4) of B. Four independent accumulators hide the
@@ -84,51 +52,16 @@ function nn1xv(K: i32, a: usize, aks: usize, b: usize, ldb: usize, c: usize, nv:
   }
 }
 
-/** One 4×4 tile (column tail of 4). */
-function nn4x4(K: i32, a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
-  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-  const a1 = a + ars, a2 = a1 + ars, a3 = a2 + ars;
-  let off: usize = 0;
-  for (let k = 0; k < K; k++) {
-    const b0 = v128.load(b);
-    c0 = madd(v128.load32_splat(a + off), b0, c0);
-    c1 = madd(v128.load32_splat(a1 + off), b0, c1);
-    c2 = madd(v128.load32_splat(a2 + off), b0, c2);
-    c3 = madd(v128.load32_splat(a3 + off), b0, c3);
-    off += aks;
-    b += ldb;
-  }
-  const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
-  if (acc) {
-    c0 = f32x4.add(c0, v128.load(c)); c1 = f32x4.add(c1, v128.load(r1));
-    c2 = f32x4.add(c2, v128.load(r2)); c3 = f32x4.add(c3, v128.load(r3));
-  }
-  v128.store(c, c0); v128.store(r1, c1); v128.store(r2, c2); v128.store(r3, c3);
-}
-
 /**
- * C(M,N) (+)= A(M,K)·B(K,N). A[i,k] is at a + i*ars + k*aks (bytes); B and C are row-major with
- * leading dimensions ldb, ldc (floats). Column panels of B (K×8) stay in L1 across all row blocks.
+ * C(M,N) (+)= A(M,K)·B(K,N) one row at a time: columns by 16, then 4, then one at a time. A[i,k]
+ * is at a + i*ars + k*aks (bytes); B and C are row-major with leading dimensions ldb, ldc (floats).
+ * gemmPacked's last M % 4 rows.
  */
 // @ts-ignore: decorator
-@global function gemmStrided(M: i32, N: i32, K: i32, a: usize, ars: usize, aks: usize,
+@global function gemmRows(M: i32, N: i32, K: i32, a: usize, ars: usize, aks: usize,
   b: usize, ldb: i32, c: usize, ldc: i32, acc: i32): void {
   const ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
-  const M4 = M & ~3;
-  // Rows in blocks of 4: columns by 8, then 4, then one at a time.
-  let j = 0;
-  for (; j + 8 <= N; j += 8) {
-    const bj = b + (<usize>j << 2), cj = c + (<usize>j << 2);
-    for (let i = 0; i < M4; i += 4) nn4x8(K, a + <usize>i * ars, ars, aks, bj, ldbB, cj + <usize>i * ldcB, ldcB, acc);
-  }
-  if (j + 4 <= N) {
-    const bj = b + (<usize>j << 2), cj = c + (<usize>j << 2);
-    for (let i = 0; i < M4; i += 4) nn4x4(K, a + <usize>i * ars, ars, aks, bj, ldbB, cj + <usize>i * ldcB, ldcB, acc);
-    j += 4;
-  }
-  for (; j < N; j++) for (let i = 0; i < M4; i++) nn1x1(K, a + <usize>i * ars, aks, b + (<usize>j << 2), ldbB, c + <usize>i * ldcB + (<usize>j << 2), acc);
-  // The last M % 4 rows: columns by 16, then 4, then one at a time.
-  for (let i = M4; i < M; i++) {
+  for (let i = 0; i < M; i++) {
     const ai = a + <usize>i * ars, ci = c + <usize>i * ldcB;
     let j = 0;
     for (; j + 16 <= N; j += 16) nn1xv(K, ai, aks, b + (<usize>j << 2), ldbB, ci + (<usize>j << 2), 4, acc);
@@ -210,10 +143,10 @@ function nt4x2(K: i32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc
 // Layout of a packed (M, K) matrix (packA): the rows [0, M4), M4 = M & ~3, as M4/4 blocks of
 // (K, 4), block b's value at k for row 4b + r at (b·K + k)·4 + r; then the last M − M4 rows as
 // they are (row-major). The micro-kernels then load a block's 4 values at k at constant offsets
-// from one pointer, where the strided form computes four addresses per k: measured 1.3–1.4× the
-// multiply-adds per second (Winograd's plane products, 8–32 rows, and an im2col product). Each
-// element is still Σ_k from 0 in k order, by the same madd or scalar steps as gemmStrided, so the
-// results have the same bits.
+// from one pointer, where row-major A costs four address computations per k: measured 1.3–1.4×
+// the multiply-adds per second (Winograd's plane products, 8–32 rows, and an im2col product).
+// Each element is still Σ_k from 0 in k order, by the same madd or scalar steps as with row-major
+// A, so the results have the same bits.
 
 /** Index (floats) of A[i, k] in a packed (M, K) matrix. */
 // @ts-ignore: decorator
@@ -280,7 +213,11 @@ function nn4x4p(K: i32, ap: usize, b: usize, ldb: usize, c: usize, ldc: usize, a
   v128.store(c, c0); v128.store(r1, c1); v128.store(r2, c2); v128.store(r3, c3);
 }
 
-/** gemmStrided with A given packed (packA): C(M,N) (+)= A(M,K)·B(K,N), the same bits. */
+/**
+ * C(M,N) (+)= A(M,K)·B(K,N) with A packed (packA); B and C row-major with leading dimensions ldb,
+ * ldc (floats). Rows in blocks of 4 (columns by 8, then 4, then one at a time), then the last
+ * M % 4 rows (gemmRows). Column panels of B (K×8) stay in L1 across all row blocks.
+ */
 // @ts-ignore: decorator
 @global function gemmPacked(M: i32, N: i32, K: i32, ap: usize, b: usize, ldb: i32, c: usize, ldc: i32, acc: i32): void {
   const ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2, blockB = <usize>K << 4;
@@ -299,14 +236,15 @@ function nn4x4p(K: i32, ap: usize, b: usize, ldb: usize, c: usize, ldc: usize, a
     for (let i = 0; i < M4; i++) nn1x1(K, ap + <usize>(i >> 2) * blockB + (<usize>(i & 3) << 2), 16, b + (<usize>j << 2), ldbB, c + <usize>i * ldcB + (<usize>j << 2), acc);
   }
   // The last M % 4 rows, stored as they are after the blocks.
-  if (M4 < M) gemmStrided(M - M4, N, K, ap + <usize>M4 * blockB / 4, <usize>K << 2, 4, b, ldb, c + <usize>M4 * ldcB, ldc, acc);
+  if (M4 < M) gemmRows(M - M4, N, K, ap + <usize>M4 * blockB / 4, <usize>K << 2, 4, b, ldb, c + <usize>M4 * ldcB, ldc, acc);
 }
 
 // ---- exports ----
 
-/** C(M,N) = A(M,K)·B(K,N), or += when accumulate != 0. All row-major. */
-export function gemm(M: i32, N: i32, K: i32, A: usize, B: usize, C: usize, accumulate: i32): void {
-  gemmStrided(M, N, K, A, <usize>K << 2, 4, B, N, C, N, accumulate);
+/** C(M,N) = A(M,K)·B(K,N), or += when accumulate != 0. All row-major; scratch: M·K floats (A packed). */
+export function gemm(M: i32, N: i32, K: i32, A: usize, B: usize, C: usize, accumulate: i32, scratch: usize): void {
+  packA(M, K, A, <usize>K << 2, 4, scratch);
+  gemmPacked(M, N, K, scratch, B, N, C, N, accumulate);
 }
 
 /** C(M,N) = A(M,K)·Bᵀ with B given as (N,K) (Linear backward: dX = dY·W). */
@@ -314,7 +252,8 @@ export function gemm_nt(M: i32, N: i32, K: i32, A: usize, B: usize, C: usize, ac
   gemmNTStrided(M, N, K, A, K, B, K, C, N, accumulate);
 }
 
-/** C(M,N) = Aᵀ·B with A given as (K,M) (Linear backward: dW = dYᵀ·X). */
-export function gemm_tn(M: i32, N: i32, K: i32, A: usize, B: usize, C: usize, accumulate: i32): void {
-  gemmStrided(M, N, K, A, 4, <usize>M << 2, B, N, C, N, accumulate);
+/** C(M,N) = Aᵀ·B with A given as (K,M) (Linear backward: dW = dYᵀ·X); scratch: M·K floats. */
+export function gemm_tn(M: i32, N: i32, K: i32, A: usize, B: usize, C: usize, accumulate: i32, scratch: usize): void {
+  packA(M, K, A, 4, <usize>M << 2, scratch);
+  gemmPacked(M, N, K, scratch, B, N, C, N, accumulate);
 }

@@ -156,7 +156,8 @@ function checkGemm(e: Engine, M: number, N: number, K: number, rng: Rng): void {
       const want = c0.slice();
       gemmRef(want, a, b, M, N, K, { ...opts, accumulate });
       e.floats(pc, M * N).set(c0);
-      e.k[kernel]!(M, N, K, pa, pb, pc, accumulate ? 1 : 0);
+      // gemm and gemm_tn pack A into scratch first (M·K floats); gemm_nt takes no scratch.
+      e.k[kernel]!(M, N, K, pa, pb, pc, accumulate ? 1 : 0, e.arena.alloc(M * K));
       expectClose(get(e, pc, M * N), want, `${kernel} ${M}×${N}×${K}${accumulate ? ' +=' : ''}`);
     }
   }
