@@ -13,6 +13,9 @@ const common = [
   'assembly/index.ts', '-O3', '--runtime', 'stub', '--noAssert', '--importMemory', '--sharedMemory',
   '--initialMemory', '64', '--maximumMemory', '32768', '--memoryBase', '65536',
 ];
+// --names (profiling only): keep the functions' names in the binaries, so that `node --cpu-prof`
+// shows kernels by name (bench/cpuprof-summary.mjs) instead of as wasm-function[N].
+if (process.argv.includes('--names')) common.push('--debug');
 for (const [name, features] of [['kernels-relaxed', 'simd,relaxed-simd,threads'], ['kernels-simd', 'simd,threads']]) {
   execFileSync(process.execPath, [asc, ...common, '--enable', features, '-o', `build/${name}.wasm`], { stdio: 'inherit' });
 }
