@@ -132,10 +132,10 @@ export function wino_filter(w: usize, v: usize, O: i32, C: i32, flip: i32, m: i3
 
 /**
  * y (N,O,OH,OW) = conv(x (N,C,H,W), padding p) + b (O) (b == 0: no bias) for images [n0, n1), with
- * OH = H + 2p − 2 (p = 0, 1 or 2; F(2×2): 1) and the kernel transformed by wino_filter: v (P,O,C), each plane packed (gemm.ts).
- * A layer's backward-data pass is this on dy with the flipped v (P,C,O), C and O swapped and
- * padding 2 − pad. scratch: tmp, xp, u and m. scale != 0 (F(4×4) only): the input is
- * max(x·scale[c] + shift[c], 0) (see inputTiles).
+ * OH = H + 2p − 2 (p = 0, 1 or 2; F(2×2): 1) and the kernel transformed by wino_filter: v (P,O,C),
+ * each plane packed (gemm.ts). A layer's backward-data pass is this on dy with the flipped v
+ * (P,C,O), C and O swapped and padding 2 − pad. scratch: tmp, xp, u and m. scale != 0 (F(4×4)
+ * only): the input is max(x·scale[c] + shift[c], 0) (see inputTiles).
  */
 export function wino_fwd(x: usize, v: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32, mt: i32, scratch: usize,
   scale: usize, shift: usize, p: i32): void {

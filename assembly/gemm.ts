@@ -236,7 +236,7 @@ function nn4x4p(K: i32, ap: usize, b: usize, ldb: usize, c: usize, ldc: usize, a
     for (let i = 0; i < M4; i++) nn1x1(K, ap + <usize>(i >> 2) * blockB + (<usize>(i & 3) << 2), 16, b + (<usize>j << 2), ldbB, c + <usize>i * ldcB + (<usize>j << 2), acc);
   }
   // The last M % 4 rows, stored as they are after the blocks.
-  if (M4 < M) gemmRows(M - M4, N, K, ap + <usize>M4 * blockB / 4, <usize>K << 2, 4, b, ldb, c + <usize>M4 * ldcB, ldc, acc);
+  if (M4 < M) gemmRows(M - M4, N, K, ap + (<usize>packedIndex(M4, 0, M, K) << 2), <usize>K << 2, 4, b, ldb, c + <usize>M4 * ldcB, ldc, acc);
 }
 
 // ---- exports ----
