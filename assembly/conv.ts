@@ -62,7 +62,13 @@ function gatherGroup(x: usize, xp: usize, col: usize, n: i32, g: i32, C: i32, H:
     return;
   }
   for (let t = 0; t < g; t++) {
-    padInto(xp, x + <usize>((n + t) * C * H * W) * 4, C, H, W, padH, padW, Hp, Wp);
+    const xn = x + <usize>((n + t) * C * H * W) * 4;
+    // Without padding the image is its own zero-bordered copy: im2col reads it in place.
+    if (padH == 0 && padW == 0) {
+      im2col(xn, col + <usize>(t * P) * 4, g * P, C, H, W, KH, KW, OH, OW, S);
+      continue;
+    }
+    padInto(xp, xn, C, H, W, padH, padW, Hp, Wp);
     im2col(xp, col + <usize>(t * P) * 4, g * P, C, Hp, Wp, KH, KW, OH, OW, S);
   }
 }
