@@ -7,7 +7,7 @@ import { engine } from '../engine/wasm.js';
 import { zooSpec, type ArchSpec } from '../models/index.js';
 import { describeMachine, machineInfo } from '../util/machine.js';
 import { benchConvLayers, type LayerRate } from './layers.js';
-import { DEFAULT_RECIPE, EVAL_BATCH, type Recipe } from '../train/recipe.js';
+import { DEFAULT_RECIPE, EVAL_BATCH, recipeOf, type Recipe } from '../train/recipe.js';
 import { evaluate, makeTrainer, trainEpoch } from '../train/trainer.js';
 
 export interface BenchResult {
@@ -31,6 +31,8 @@ export interface BenchResult {
   pool: PoolStepProfile | null;
   /** GFLOP/s of each conv layer's passes at the training batch size. */
   layers: LayerRate[];
+  /** How unpadded 3×3 convs computed (the recipe's numerics, Engine.unpaddedConv). */
+  unpaddedConv: 'winograd' | 'im2col';
 }
 
 export interface PoolStepProfile {
@@ -51,6 +53,10 @@ function poolStepProfile(tr: PoolTrace, perStep: (ms: number) => number): PoolSt
 export interface BenchOptions {
   threads: number;
   steps: number;
+  /**
+   * Default: the spec's own recipe (recipeOf: a zoo entry's numerics and EMA, say, as `train
+   * --arch` runs it) at batch 128, the batch bench/torch_reference.py times.
+   */
   recipe?: Recipe;
   /** The architecture (default: the zoo entry the recipe names). */
   spec?: ArchSpec;
@@ -61,7 +67,7 @@ export interface BenchOptions {
 
 export function benchTraining(o: BenchOptions): BenchResult {
   const e = initEngine({ threads: o.threads, variant: o.variant });
-  const recipe = { ...(o.recipe ?? DEFAULT_RECIPE) };
+  const recipe = o.recipe ? { ...o.recipe } : { ...(o.spec ? recipeOf(o.spec) : DEFAULT_RECIPE), batchSize: DEFAULT_RECIPE.batchSize };
   const B = recipe.batchSize;
   const data = loadIdxDataset(undefined, { limitTrain: B * (o.steps + 2) }); // all 10,000 test images, like torch_reference.py
   const warm = { ...data.train, count: B * 2 };
@@ -109,5 +115,6 @@ export function benchTraining(o: BenchOptions): BenchResult {
     kernels,
     pool,
     layers,
+    unpaddedConv: e.unpaddedConv,
   };
 }

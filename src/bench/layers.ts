@@ -67,7 +67,7 @@ export function benchConvLayers(e: Engine, model: Module, batch = 128, reps = 7)
       const y = buf(s.N * s.O * OH * OW), dx = buf(s.N * s.C * s.H * s.W), dw = buf(s.O * s.C * s.KH * s.KW), db = buf(s.O);
       const rate = (ms: number, passes = 1) => Number(((passes * convFlops(s)) / (ms * 1e6)).toFixed(1));
       const r: LayerRate = {
-        layer, shape: `${s.C}→${s.O} ${s.H}×${s.W} p${s.pad}${s.stride === 1 ? '' : ` s${s.stride}`}`, algo: convAlgoFor(s),
+        layer, shape: `${s.C}→${s.O} ${s.H}×${s.W} p${s.pad}${s.stride === 1 ? '' : ` s${s.stride}`}`, algo: convAlgoFor(s, e.unpaddedConv),
         forward: rate(best(() => conv2dForward(e, x, w, b, y, s), reps)),
         backwardData: rate(best(() => conv2dBackwardData(e, y, w, dx, s), reps)),
         backwardWeight: rate(best(() => conv2dBackwardWeight(e, y, x, dw, db, s), reps)),

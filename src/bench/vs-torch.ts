@@ -29,6 +29,8 @@ export interface VsTorchResult {
   ratio_eval: number | null;
   /** Each round's training ratio, in round order (the spread behind ratio_train). */
   ratio_train_rounds: number[] | null;
+  /** How our side computed unpadded 3×3 convs (the architecture's recipe; see BenchResult). */
+  unpadded_conv: 'winograd' | 'im2col';
   torch_unavailable?: string;
 }
 
@@ -124,6 +126,7 @@ export function benchVsTorch(threads: number, steps: number, rounds: number, spe
     ratio_train: train?.median ?? null,
     ratio_eval: evalR?.median ?? null,
     ratio_train_rounds: train?.rounds ?? null,
+    unpadded_conv: ours[0]!.unpaddedConv,
     ...(unavailable ? { torch_unavailable: unavailable } : {}),
   };
 }

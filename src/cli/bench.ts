@@ -21,7 +21,12 @@ const SPECS = [
 
 function line(r: BenchResult): string {
   const epoch = (60000 / r.trainImagesPerSecond).toFixed(1);
-  return `threads ${r.threads} (${r.variant}): ${r.msPerStep.toFixed(1)} ms/step, ${Math.round(r.trainImagesPerSecond)} train images/s (≈${epoch} s/epoch of 60,000), ${Math.round(r.evalImagesPerSecond)} eval images/s, arena peak ${r.arenaPeakMB.toFixed(0)} MB, peak RSS ${r.peakRssMB.toFixed(0)} MB`;
+  return `threads ${r.threads} (${r.variant}): ${r.msPerStep.toFixed(1)} ms/step, ${Math.round(r.trainImagesPerSecond)} train images/s (≈${epoch} s/epoch of 60,000), ${Math.round(r.evalImagesPerSecond)} eval images/s, arena peak ${r.arenaPeakMB.toFixed(0)} MB, peak RSS ${r.peakRssMB.toFixed(0)} MB${unpaddedNote(r.unpaddedConv)}`;
+}
+
+/** The recipe's choice of numerics, when it is not the default (a zoo entry's records made with im2col). */
+function unpaddedNote(u: 'winograd' | 'im2col' | undefined): string {
+  return u === 'im2col' ? '; unpadded 3x3 convs by im2col, as the recipe asks' : '';
 }
 
 function vsTable(r: VsTorchResult): string {
@@ -33,7 +38,7 @@ function vsTable(r: VsTorchResult): string {
     ['evaluation images/s', f(r.eval_images_per_s), f(r.torch_eval_images_per_s), f(r.ratio_eval, 2)],
     ['peak RSS (MB)', f(r.peak_rss_mb), f(r.torch_peak_rss_mb), ''],
   ];
-  const head = `${r.machine}; ${r.threads} thread(s), medians of ${r.rounds} alternating rounds; ratio: the median of each round's ours / PyTorch${r.torch_unavailable ? ` — PyTorch not measured: ${r.torch_unavailable}` : ''}`;
+  const head = `${r.machine}; ${r.threads} thread(s), medians of ${r.rounds} alternating rounds; ratio: the median of each round's ours / PyTorch${unpaddedNote(r.unpadded_conv)}${r.torch_unavailable ? ` — PyTorch not measured: ${r.torch_unavailable}` : ''}`;
   const table = rows.map((c) => `${c[0]!.padEnd(22)}${c[1]!.padStart(12)}${c[2]!.padStart(12)}${c[3]!.padStart(8)}`);
   const warning = r.ratio_train_rounds && spreadWarning(r.ratio_train_rounds);
   const spread = r.ratio_train_rounds ? [`training ratio by round: ${r.ratio_train_rounds.map((x) => x.toFixed(2)).join(' ')}`, ...(warning ? [`note: ${warning}`] : [])] : [];
