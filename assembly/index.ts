@@ -1,6 +1,7 @@
 // All kernels, one wasm module. Every pointer argument is a byte offset into the shared memory;
 // every tensor is float32, NCHW, contiguous. Kernels trust their callers (src/ops checks shapes).
 export * from './gemm';
+export * from './gemm_nt';
 export * from './conv';
 export * from './conv1x1';
 export * from './conv_winograd';
