@@ -2,8 +2,9 @@
 // conv1x1.ts and conv_winograd.ts turn each conv pass into these products). Row-major, any sizes,
 // no allocation: only locals, loads and stores, so every pool thread can run it on the shared
 // memory. The micro-kernel here, nn: C[4×8] += Σ_k A[r,k] ⊗ B[k, 0..8] (splat of A, two vector
-// rows of B; 8 accumulators), A packed in 4-row blocks first (packA, below). The dot-product
-// kernel (nt) is in gemm_nt.ts.
+// rows of B; 8 accumulators), A packed in 4-row blocks first (packA, below); B's rows either
+// row-major or, for an implicit GEMM, at a table of offsets. The dot-product kernel (nt) is in
+// gemm_nt.ts.
 // Helpers shared with the conv files are @global (visible there without an import) so that they
 // do not become wasm exports.
 
@@ -17,21 +18,33 @@
 // ---- nn: A (M,K) via strides · B (K,N) rows ----
 
 /**
+ * B's row k for the micro-kernels: rows == 0, the next row of a row-major B (b advances by ldb);
+ * else at b + rows[k] (an i32 byte offset per k: an implicit GEMM's B, read in place). Inlined with
+ * a constant `indirect`, so each kernel compiles to one form.
+ */
+// @ts-ignore: decorator
+@inline function rowOf(b: usize, r: usize, indirect: bool): usize {
+  return indirect ? b + <usize>load<i32>(r) : b;
+}
+
+/**
  * Row tail: one row of A times `nv` vectors (1 or 4) of B. Four independent accumulators hide the
  * FMA latency that a single row would otherwise expose.
  */
-function nn1xv(K: i32, a: usize, aks: usize, b: usize, ldb: usize, c: usize, nv: i32, acc: i32): void {
+// @ts-ignore: decorator
+@inline function nn1xvCore(K: i32, a: usize, aks: usize, b: usize, ldb: usize, rows: usize, c: usize, nv: i32, acc: i32, indirect: bool): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   for (let k = 0; k < K; k++) {
-    const s = v128.load32_splat(a);
-    c0 = madd(s, v128.load(b), c0);
+    const s = v128.load32_splat(a), bk = rowOf(b, rows, indirect);
+    c0 = madd(s, v128.load(bk), c0);
     if (nv > 1) {
-      c1 = madd(s, v128.load(b, 16), c1);
-      c2 = madd(s, v128.load(b, 32), c2);
-      c3 = madd(s, v128.load(b, 48), c3);
+      c1 = madd(s, v128.load(bk, 16), c1);
+      c2 = madd(s, v128.load(bk, 32), c2);
+      c3 = madd(s, v128.load(bk, 48), c3);
     }
     a += aks;
-    b += ldb;
+    if (indirect) rows += 4;
+    else b += ldb;
   }
   if (acc) c0 = f32x4.add(c0, v128.load(c));
   v128.store(c, c0);
@@ -43,6 +56,14 @@ function nn1xv(K: i32, a: usize, aks: usize, b: usize, ldb: usize, c: usize, nv:
     }
     v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
   }
+}
+
+function nn1xv(K: i32, a: usize, aks: usize, b: usize, ldb: usize, c: usize, nv: i32, acc: i32): void {
+  nn1xvCore(K, a, aks, b, ldb, 0, c, nv, acc, false);
+}
+
+function nn1xvi(K: i32, a: usize, aks: usize, b: usize, rows: usize, c: usize, nv: i32, acc: i32): void {
+  nn1xvCore(K, a, aks, b, 0, rows, c, nv, acc, true);
 }
 
 /**
@@ -98,13 +119,15 @@ function nn1x1(K: i32, a: usize, aks: usize, b: usize, ldb: usize, c: usize, acc
   }
 }
 
-/** nn4x8 on a packed block ap (K, 4). */
-function nn4x8p(K: i32, ap: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
+/** C[4×8] (+)= a packed block ap (K, 4) · B's 8 columns from b (rows: see rowOf). */
+// @ts-ignore: decorator
+@inline function nn4x8Core(K: i32, ap: usize, b: usize, ldb: usize, rows: usize, c: usize, ldc: usize, acc: i32, indirect: bool): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   const end = ap + (<usize>K << 4);
   for (; ap < end; ap += 16) {
-    const b0 = v128.load(b), b1 = v128.load(b, 16);
+    const bk = rowOf(b, rows, indirect);
+    const b0 = v128.load(bk), b1 = v128.load(bk, 16);
     let s = v128.load32_splat(ap);
     c00 = madd(s, b0, c00); c01 = madd(s, b1, c01);
     s = v128.load32_splat(ap, 4);
@@ -113,7 +136,8 @@ function nn4x8p(K: i32, ap: usize, b: usize, ldb: usize, c: usize, ldc: usize, a
     c20 = madd(s, b0, c20); c21 = madd(s, b1, c21);
     s = v128.load32_splat(ap, 12);
     c30 = madd(s, b0, c30); c31 = madd(s, b1, c31);
-    b += ldb;
+    if (indirect) rows += 4;
+    else b += ldb;
   }
   const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
   if (acc) {
@@ -128,17 +152,27 @@ function nn4x8p(K: i32, ap: usize, b: usize, ldb: usize, c: usize, ldc: usize, a
   v128.store(r3, c30); v128.store(r3, c31, 16);
 }
 
-/** nn4x4 on a packed block ap (K, 4). */
-function nn4x4p(K: i32, ap: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
+function nn4x8p(K: i32, ap: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
+  nn4x8Core(K, ap, b, ldb, 0, c, ldc, acc, false);
+}
+
+function nn4x8pi(K: i32, ap: usize, b: usize, rows: usize, c: usize, ldc: usize, acc: i32): void {
+  nn4x8Core(K, ap, b, 0, rows, c, ldc, acc, true);
+}
+
+/** C[4×4] (+)= a packed block ap (K, 4) · B's 4 columns from b (rows: see rowOf). */
+// @ts-ignore: decorator
+@inline function nn4x4Core(K: i32, ap: usize, b: usize, ldb: usize, rows: usize, c: usize, ldc: usize, acc: i32, indirect: bool): void {
   let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
   const end = ap + (<usize>K << 4);
   for (; ap < end; ap += 16) {
-    const b0 = v128.load(b);
+    const b0 = v128.load(rowOf(b, rows, indirect));
     c0 = madd(v128.load32_splat(ap), b0, c0);
     c1 = madd(v128.load32_splat(ap, 4), b0, c1);
     c2 = madd(v128.load32_splat(ap, 8), b0, c2);
     c3 = madd(v128.load32_splat(ap, 12), b0, c3);
-    b += ldb;
+    if (indirect) rows += 4;
+    else b += ldb;
   }
   const r1 = c + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
   if (acc) {
@@ -146,6 +180,14 @@ function nn4x4p(K: i32, ap: usize, b: usize, ldb: usize, c: usize, ldc: usize, a
     c2 = f32x4.add(c2, v128.load(r2)); c3 = f32x4.add(c3, v128.load(r3));
   }
   v128.store(c, c0); v128.store(r1, c1); v128.store(r2, c2); v128.store(r3, c3);
+}
+
+function nn4x4p(K: i32, ap: usize, b: usize, ldb: usize, c: usize, ldc: usize, acc: i32): void {
+  nn4x4Core(K, ap, b, ldb, 0, c, ldc, acc, false);
+}
+
+function nn4x4pi(K: i32, ap: usize, b: usize, rows: usize, c: usize, ldc: usize, acc: i32): void {
+  nn4x4Core(K, ap, b, 0, rows, c, ldc, acc, true);
 }
 
 /**
@@ -172,6 +214,32 @@ function nn4x4p(K: i32, ap: usize, b: usize, ldb: usize, c: usize, ldc: usize, a
   }
   // The last M % 4 rows, stored as they are after the blocks.
   if (M4 < M) gemmRows(M - M4, N, K, ap + (<usize>packedIndex(M4, 0, M, K) << 2), <usize>K << 2, 4, b, ldb, c + <usize>M4 * ldcB, ldc, acc);
+}
+
+/**
+ * gemmPacked with B's row k read at b + rows[k] (i32 byte offsets; an implicit GEMM), N % 4 == 0:
+ * the same panels and steps, so each element gets the same operations as from gemmPacked on a
+ * written-out B (there, N % 4 == 0 too, so no column takes the scalar tail).
+ */
+// @ts-ignore: decorator
+@global function gemmPackedRows(M: i32, N: i32, K: i32, ap: usize, b: usize, rows: usize, c: usize, ldc: i32, acc: i32): void {
+  const ldcB = <usize>ldc << 2, blockB = <usize>K << 4;
+  const M4 = M & ~3;
+  let j = 0;
+  for (; j + 8 <= N; j += 8) {
+    const bj = b + (<usize>j << 2), cj = c + (<usize>j << 2);
+    for (let i = 0; i < M4; i += 4) nn4x8pi(K, ap + <usize>(i >> 2) * blockB, bj, rows, cj + <usize>i * ldcB, ldcB, acc);
+  }
+  if (j + 4 <= N) {
+    const bj = b + (<usize>j << 2), cj = c + (<usize>j << 2);
+    for (let i = 0; i < M4; i += 4) nn4x4pi(K, ap + <usize>(i >> 2) * blockB, bj, rows, cj + <usize>i * ldcB, ldcB, acc);
+  }
+  for (let i = M4; i < M; i++) {
+    const ai = ap + <usize>M4 * blockB / 4 + <usize>((i - M4) * K) * 4, ci = c + <usize>i * ldcB;
+    let jj = 0;
+    for (; jj + 16 <= N; jj += 16) nn1xvi(K, ai, 4, b + (<usize>jj << 2), rows, ci + (<usize>jj << 2), 4, acc);
+    for (; jj + 4 <= N; jj += 4) nn1xvi(K, ai, 4, b + (<usize>jj << 2), rows, ci + (<usize>jj << 2), 1, acc);
+  }
 }
 
 // ---- exports ----
