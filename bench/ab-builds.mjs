@@ -7,8 +7,9 @@
 //   cp build/kernels-relaxed.wasm /tmp/a.wasm   # the old build; then change assembly/ and rebuild
 //   node bench/ab-builds.mjs /tmp/a.wasm build/kernels-relaxed.wasm convs '[[6,26,10,0,1,3]]' [fwd,data,wt]
 //   node bench/ab-builds.mjs /tmp/a.wasm build/kernels-relaxed.wasm steps tiny [rounds]
-// Conv shapes: [C, H (= W), O, pad, stride, kernel size], batch 128, algorithm 'auto' as the engine
-// is set (--unpadded im2col|winograd first to choose; `steps` takes the architecture's recipe).
+// Conv shapes: [C, H (= W), O, pad, stride, kernel size], batch 128, each conv's algorithm as a
+// layer's (convAlgoFor; --unpadded im2col|winograd chooses for unpadded 3×3 convs, default Winograd;
+// `steps` takes the architecture's recipe unless --unpadded is given).
 // Prints min / median ms of each side and the median of the pairs' ratios (A / B: > 1, B faster).
 import { readFileSync } from 'node:fs';
 
@@ -50,7 +51,6 @@ function paired(fn, pairs) {
 }
 
 if (mode === 'convs') {
-  if (unpadded) e.unpaddedConv = unpadded;
   const buf = (n) => {
     const p = e.arena.alloc(n);
     e.floats(p, n).forEach((_, i, a) => (a[i] = Math.sin(i * 0.37)));
@@ -59,16 +59,17 @@ if (mode === 'convs') {
   for (const [C, H, O, pad, S, KK = 3] of JSON.parse(what)) {
     const s = { N: 128, C, H, W: H, O, KH: KK, KW: KK, pad, stride: S };
     const [OH, OW] = conv.convOutSize(s);
+    const algo = conv.convAlgoFor(s, unpadded ?? 'winograd');
     const x = buf(128 * C * H * H), w = buf(O * C * KK * KK), b = buf(O), y = buf(128 * O * OH * OW);
     const dx = buf(128 * C * H * H), dw = buf(O * C * KK * KK), db = buf(O);
     const passes = {
-      fwd: () => conv.conv2dForward(e, x, w, b, y, s),
-      data: () => conv.conv2dBackwardData(e, y, w, dx, s),
-      wt: () => conv.conv2dBackwardWeight(e, y, x, dw, db, s),
+      fwd: () => conv.conv2dForward(e, x, w, b, y, s, algo),
+      data: () => conv.conv2dBackwardData(e, y, w, dx, s, algo),
+      wt: () => conv.conv2dBackwardWeight(e, y, x, dw, db, s, algo),
     };
     for (const p of (extra ?? 'fwd,data,wt').split(',')) {
       const [a, bt] = paired(passes[p], 25);
-      console.log(`${C}->${O} ${H}x${H} p${pad} s${S} k${KK} ${p.padEnd(4)} (${conv.convAlgoFor(s, e.unpaddedConv)}): ${summary(a, bt)}`);
+      console.log(`${C}->${O} ${H}x${H} p${pad} s${S} k${KK} ${p.padEnd(4)} (${algo}): ${summary(a, bt)}`);
     }
   }
 } else {
@@ -77,17 +78,16 @@ if (mode === 'convs') {
   const { recipeOf } = await import(new URL('train/recipe.js', dist));
   const { makeTrainer, trainEpoch } = await import(new URL('train/trainer.js', dist));
   const spec = loadArch(what);
-  const recipe = { ...recipeOf(spec), batchSize: 128 };
+  const recipe = { ...recipeOf(spec), batchSize: 128, ...(unpadded ? { unpaddedConv: unpadded } : {}) };
   const steps = 8, pairs = Number(extra ?? 10), B = 128;
   const data = loadIdxDataset(undefined, { limitTrain: B * steps * 2 * (pairs + 1) });
   const t = makeTrainer(spec, recipe, 1, data.train.count);
-  if (unpadded) e.unpaddedConv = unpadded;
   let block = 0; // each timed block trains on the next images (the same bits under either build)
   const next = () => {
     const i = block++;
     trainEpoch(t, { ...data.train, count: B * steps, images: data.train.images.subarray(B * steps * i * 784), labels: data.train.labels.subarray(B * steps * i) });
   };
   const [a, bt] = paired(next, pairs);
-  console.log(`${spec.name} (${e.unpaddedConv}), ms per step over blocks of ${steps}: ${summary(a.map((v) => v / steps), bt.map((v) => v / steps))}`);
+  console.log(`${spec.name} (unpadded convs: ${recipe.unpaddedConv ?? 'winograd'}), ms per step over blocks of ${steps}: ${summary(a.map((v) => v / steps), bt.map((v) => v / steps))}`);
 }
 process.exit(0);

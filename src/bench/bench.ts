@@ -31,7 +31,7 @@ export interface BenchResult {
   pool: PoolStepProfile | null;
   /** GFLOP/s of each conv layer's passes at the training batch size. */
   layers: LayerRate[];
-  /** How unpadded 3×3 convs computed (the recipe's numerics, Engine.unpaddedConv). */
+  /** How unpadded 3×3 convs computed (the recipe's numerics; Conv2d.unpadded). */
   unpaddedConv: 'winograd' | 'im2col';
 }
 
@@ -115,6 +115,6 @@ export function benchTraining(o: BenchOptions): BenchResult {
     kernels,
     pool,
     layers,
-    unpaddedConv: e.unpaddedConv,
+    unpaddedConv: recipe.unpaddedConv ?? 'winograd',
   };
 }

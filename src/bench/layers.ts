@@ -22,16 +22,16 @@ export interface LayerRate {
   backward: number;
 }
 
-/** Each Conv2d of a Sequential-like model with its input shape for a batch of `batch`. */
-export function convShapes(model: Module, batch: number, input: readonly number[] = [1, 28, 28]): Array<[string, ConvShape]> {
+/** Each Conv2d of a Sequential-like model with its input shape for a batch of `batch`, and the layer. */
+export function convShapes(model: Module, batch: number, input: readonly number[] = [1, 28, 28]): Array<[string, ConvShape, Conv2d]> {
   const e0 = Tensor.zeros([1, ...input]);
-  const out: Array<[string, ConvShape]> = [];
+  const out: Array<[string, ConvShape, Conv2d]> = [];
   noGrad(() => {
     let x = e0;
     for (const [name, m] of model.modules()) {
       if (m instanceof Conv2d) {
         const [, C, H, W] = x.shape as [number, number, number, number];
-        out.push([name, { N: batch, C, H, W, O: m.outC, KH: m.k, KW: m.k, pad: m.pad, stride: m.stride }]);
+        out.push([name, { N: batch, C, H, W, O: m.outC, KH: m.k, KW: m.k, pad: m.pad, stride: m.stride }, m]);
       }
       x = m.forward(x);
     }
@@ -55,8 +55,9 @@ export function benchConvLayers(e: Engine, model: Module, batch = 128, reps = 7)
   const wasTraining = model.training;
   model.eval();
   try {
-    return convShapes(model, batch).map(([layer, s]) => {
+    return convShapes(model, batch).map(([layer, s, conv]) => {
       const m = e.arena.mark();
+      const algo = convAlgoFor(s, conv.unpadded); // as the layer computes in training
       const [OH, OW] = convOutSize(s);
       const buf = (n: number) => {
         const p = e.arena.alloc(n);
@@ -67,11 +68,11 @@ export function benchConvLayers(e: Engine, model: Module, batch = 128, reps = 7)
       const y = buf(s.N * s.O * OH * OW), dx = buf(s.N * s.C * s.H * s.W), dw = buf(s.O * s.C * s.KH * s.KW), db = buf(s.O);
       const rate = (ms: number, passes = 1) => Number(((passes * convFlops(s)) / (ms * 1e6)).toFixed(1));
       const r: LayerRate = {
-        layer, shape: `${s.C}→${s.O} ${s.H}×${s.W} p${s.pad}${s.stride === 1 ? '' : ` s${s.stride}`}`, algo: convAlgoFor(s, e.unpaddedConv),
-        forward: rate(best(() => conv2dForward(e, x, w, b, y, s), reps)),
-        backwardData: rate(best(() => conv2dBackwardData(e, y, w, dx, s), reps)),
-        backwardWeight: rate(best(() => conv2dBackwardWeight(e, y, x, dw, db, s), reps)),
-        backward: rate(best(() => conv2dBackward(e, y, x, w, dx, dw, db, s), reps), 2),
+        layer, shape: `${s.C}→${s.O} ${s.H}×${s.W} p${s.pad}${s.stride === 1 ? '' : ` s${s.stride}`}`, algo,
+        forward: rate(best(() => conv2dForward(e, x, w, b, y, s, algo), reps)),
+        backwardData: rate(best(() => conv2dBackwardData(e, y, w, dx, s, algo), reps)),
+        backwardWeight: rate(best(() => conv2dBackwardWeight(e, y, x, dw, db, s, algo), reps)),
+        backward: rate(best(() => conv2dBackward(e, y, x, w, dx, dw, db, s, algo), reps), 2),
       };
       e.arena.release(m);
       return r;

@@ -18,12 +18,6 @@ export const MAX_MEMORY_BYTES = MAX_PAGES * PAGE;
 export class Engine {
   readonly arena: Arena;
   private view: Float32Array;
-  /**
-   * How 'auto' computes unpadded 3×3 convs (src/kernels/conv.ts convAlgoFor): Winograd F(4×4), or
-   * im2col as before 2026-11-28 (a recipe can ask for it: `unpadded-conv`, so that records trained
-   * then reproduce bit for bit). Set by makeTrainer from the recipe.
-   */
-  unpaddedConv: 'winograd' | 'im2col' = 'winograd';
 
   constructor(
     readonly module: WebAssembly.Module,

@@ -3,10 +3,11 @@
 // uses exactly what `predict` uses; inference.ts adds the Node side (reading files).
 import { MNIST_MEAN, MNIST_STD } from '../data/constants.js';
 import { engine } from '../engine/wasm.js';
-import { loadDecoded, specOfModelFile } from '../io/model-file.js';
+import { loadDecoded, specOfModelFile, unpaddedConvOfModelFile } from '../io/model-file.js';
 import { decodeSafetensors } from '../io/safetensors.js';
 import { buildModel, type ArchSpec } from '../models/index.js';
 import { fuse } from '../nn/fuse.js';
+import { setUnpaddedConv } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -28,7 +29,9 @@ export interface LoadedModel {
 export function loadModelBytes(bytes: Uint8Array, name: string, arch?: ArchSpec): LoadedModel {
   const decoded = decodeSafetensors(bytes, name);
   const spec = arch ?? specOfModelFile(decoded.metadata, name);
-  const model = fuse(buildModel(spec, { initRng: new Rng(0), dropoutRng: new Rng(0) }));
+  const built = buildModel(spec, { initRng: new Rng(0), dropoutRng: new Rng(0) });
+  setUnpaddedConv(built, unpaddedConvOfModelFile(decoded.metadata, spec, name)); // the numerics it was trained with
+  const model = fuse(built);
   loadDecoded(model, decoded, name); // refuses checkpoints and impossible values, then copies
   return { model: model.eval(), spec, metadata: decoded.metadata };
 }

@@ -3,6 +3,7 @@
 // copies only when the whole file fits the model: a bad file never leaves a half-loaded model.
 // The file also carries the model's architecture (metadata "spec": the normalised spec as JSON), so
 // every command and the page can load any model without being told its architecture.
+import type { UnpaddedConv } from '../kernels/conv.js';
 import { parseArchJson, zooSpec, ZOO, type ArchSpec } from '../models/index.js';
 import type { Module } from '../nn/module.js';
 import { FileFormatError } from '../util/errors.js';
@@ -35,6 +36,18 @@ export function specOfModelFile(metadata: Record<string, string>, file: string):
   const arch = metadata.arch;
   if (arch !== undefined && !(arch in ZOO)) throw new FileFormatError(file, `has no "spec" metadata and its arch "${arch}" is not in the zoo (${Object.keys(ZOO).join(', ')})`);
   return zooSpec(arch ?? 'seed16k');
+}
+
+/**
+ * How the model's unpadded 3×3 convs computed when it was trained (UnpaddedConv), so that using it
+ * computes the same bits: metadata "unpadded_conv" (written by `train` when its recipe chose im2col
+ * and the spec's own recipe block does not say so), else the spec's recipe block, else Winograd.
+ */
+export function unpaddedConvOfModelFile(metadata: Record<string, string>, spec: ArchSpec, file: string): UnpaddedConv {
+  const m = metadata['unpadded_conv'];
+  if (m === 'im2col' || m === 'winograd') return m;
+  if (m !== undefined) throw new FileFormatError(file, `metadata "unpadded_conv" is "${m}", expected "winograd" or "im2col"`);
+  return spec.recipe?.['unpadded-conv'] === 'im2col' ? 'im2col' : 'winograd';
 }
 
 /** Checks that `tensors` matches the model's state dict exactly, then copies it in. */

@@ -53,6 +53,13 @@ export interface InputBN {
   shift: number;
 }
 
+/**
+ * How an unpadded 3×3 conv computes: Winograd F(4×4) (from 6×6 outputs up), or im2col as before
+ * 2026-11-28. A property of a trained model (Conv2d.unpadded), set from its recipe (`unpadded-conv`)
+ * so that records trained with im2col reproduce bit for bit, and carried by its model file.
+ */
+export type UnpaddedConv = 'winograd' | 'im2col';
+
 /** The ways a conv pass can be computed. */
 export type ConvImpl = 'im2col' | 'winograd2' | 'winograd4' | '1x1';
 
@@ -80,22 +87,22 @@ export function conv1x1Applies(s: ConvShape): boolean {
  * picked when its GEMMs stay ≥ 10% smaller (measured on 14×14 images, where it computes 16×16:
  * 10–13% faster than F(2×2) in all three passes, and on 28×28: 12%).
  */
-export function convAlgoFor(s: ConvShape, unpadded: 'winograd' | 'im2col' = 'winograd'): ConvImpl {
+export function convAlgoFor(s: ConvShape, unpadded: UnpaddedConv = 'winograd'): ConvImpl {
   if (conv1x1Applies(s)) return '1x1';
   if (Math.min(s.C, s.O) < 4 || !winogradApplies(s, 4)) return 'im2col';
   // Padding 0 (the output m×m tiles are laid on the output, its backward-data pass is the padding-2
   // 'full' convolution): 1.4–3.6× faster than im2col from 6×6 outputs up (batch 128, 1 thread,
   // docs/results-and-speed.md); at 5×5 mixed (0.95–1.34×), at 3×3 slower. Outputs under 6×6 stay
   // on im2col, which also keeps the reference net's conv5 (7×7 → 5×5) and so its bits. unpadded
-  // 'im2col': never (the numerics of runs made before, see Engine.unpaddedConv).
+  // 'im2col': never (the numerics of runs made before, see UnpaddedConv).
   if (s.pad === 0) return unpadded === 'winograd' && Math.min(s.H, s.W) - 2 >= 6 ? 'winograd4' : 'im2col';
   const cost4 = 36 * Math.ceil(s.H / 4) * Math.ceil(s.W / 4), cost2 = 16 * Math.ceil(s.H / 2) * Math.ceil(s.W / 2);
   return winogradApplies(s, 2) && cost4 > 0.9 * cost2 ? 'winograd2' : 'winograd4';
 }
 
-/** The algorithm for this pass ('auto' resolved as the engine is set), checked to apply to the shape. */
-function implOf(e: Engine, s: ConvShape, algo: ConvAlgo): ConvImpl {
-  const a = algo === 'auto' ? convAlgoFor(s, e.unpaddedConv) : algo;
+/** The algorithm for this pass ('auto': convAlgoFor's default), checked to apply to the shape. */
+function implOf(s: ConvShape, algo: ConvAlgo): ConvImpl {
+  const a = algo === 'auto' ? convAlgoFor(s) : algo;
   if (a === '1x1' && !conv1x1Applies(s)) throw new Error('1x1: needs a 1x1 kernel, stride 1 and padding 0');
   if (a === 'winograd2' || a === 'winograd4') {
     const m = a === 'winograd2' ? 2 : 4;
@@ -130,7 +137,7 @@ function winoFilter(e: Engine, w: number, s: ConvShape, m: 2 | 4, flip: 0 | 1): 
 /** y (N,O,OH,OW) = conv(x (N,C,H,W), w (O,C,KH,KW)) + b (O); b = 0: no bias. bn: see InputBN. */
 export function conv2dForward(e: Engine, x: number, w: number, b: number, y: number, s: ConvShape, algo: ConvAlgo = 'auto', bn: InputBN | null = null): void {
   const mark = e.arena.mark();
-  const a = implOf(e, s, algo), m = tileSize(a);
+  const a = implOf(s, algo), m = tileSize(a);
   checkInputBN(a, bn);
   const P = s.H * s.W;
   if (m) {
@@ -148,7 +155,7 @@ function checkInputBN(a: ConvImpl, bn: InputBN | null): void {
 /** dx (N,C,H,W) = gradient wrt x given dy (N,O,OH,OW) and w (O,C,KH,KW); dx is overwritten. */
 export function conv2dBackwardData(e: Engine, dy: number, w: number, dx: number, s: ConvShape, algo: ConvAlgo = 'auto'): void {
   const mark = e.arena.mark();
-  const a = implOf(e, s, algo), m = tileSize(a);
+  const a = implOf(s, algo), m = tileSize(a);
   if (m) {
     // The forward pass on dy (OH,OW), O → C channels, with the kernels flipped and transposed and
     // padding 2 − pad (padding 0: the 'full' convolution, back to H×W).
@@ -168,7 +175,7 @@ export function conv2dBackwardData(e: Engine, dy: number, w: number, dx: number,
 export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: number, db: number, s: ConvShape, algo: ConvAlgo = 'auto',
   bn: InputBN | null = null): void {
   const mark = e.arena.mark();
-  const a = implOf(e, s, algo), m = tileSize(a);
+  const a = implOf(s, algo), m = tileSize(a);
   if (bn && a !== 'im2col') throw new Error('conv2dBackwardWeight: a fused input BatchNorm needs im2col (F(4x4) takes it in conv2dBackward)');
   const part = weightGradParts(e, dw, db, s);
   if (m) runSplit(e, 'wino_bwd', s, a, (n0, n1, scr, t) => [dy, x, 0, 0, part.dws[t]!, part.dbs[t]!, n0, n1, s.C, s.H, s.W, s.O, m, scr, 0, 0, s.pad]);
@@ -186,7 +193,7 @@ export function conv2dBackwardWeight(e: Engine, dy: number, x: number, dw: numbe
  */
 export function conv2dBackward(e: Engine, dy: number, x: number, w: number, dx: number, dw: number, db: number, s: ConvShape,
   algo: ConvAlgo = 'auto', bn: InputBN | null = null): void {
-  const a = implOf(e, s, algo), m = tileSize(a);
+  const a = implOf(s, algo), m = tileSize(a);
   checkInputBN(a, bn);
   if (m !== 4) {
     conv2dBackwardData(e, dy, w, dx, s, algo);

@@ -85,7 +85,9 @@ export class BnReluConv extends BnRelu {
   }
   override forward(x: Tensor): Tensor {
     const a = this.bn.args(true), c = this.conv;
-    if (this.fits(x) && bnConvFuses(a, convShapeOf(x, c.weight, c.bias, c.pad, c.stride))) return bnReluConv2d(x, a, c.weight, c.bias, c.pad, c.stride);
+    if (this.fits(x) && bnConvFuses(a, convShapeOf(x, c.weight, c.bias, c.pad, c.stride), c.unpadded)) {
+      return bnReluConv2d(x, a, c.weight, c.bias, c.pad, c.stride, c.unpadded);
+    }
     return c.forward(super.forward(x));
   }
 }

@@ -1,6 +1,7 @@
 // The layers of the architecture format (models/spec.ts) as plain classes: the constructor makes
 // named parameters, forward is one op call. Defaults and initialisation follow PyTorch. Layers that
 // run faster together are combined by the fusion pass (fuse.ts), never here.
+import type { UnpaddedConv } from '../kernels/conv.js';
 import { dropout, relu } from '../ops/activation.js';
 import { conv2d } from '../ops/conv.js';
 import type { BatchNormArgs } from '../ops/fused.js';
@@ -15,6 +16,11 @@ import { buffer, Module, parameter, uniformInit } from './module.js';
 export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+  /**
+   * How this conv computes when it is an unpadded 3×3 one (UnpaddedConv): the model's numerics, set
+   * for every conv of a model by setUnpaddedConv (makeTrainer from the recipe, loading from the file).
+   */
+  unpadded: UnpaddedConv = 'winograd';
   constructor(readonly inC: number, readonly outC: number, readonly k: number, readonly pad: number, rng: Rng,
     readonly stride = 1, bias = true) {
     super();
@@ -25,7 +31,7 @@ export class Conv2d extends Module {
     if (this.bias) this.params.push(['bias', this.bias]);
   }
   forward(x: Tensor): Tensor {
-    return conv2d(x, this.weight, this.bias, this.pad, this.stride);
+    return conv2d(x, this.weight, this.bias, this.pad, this.stride, this.unpadded);
   }
   override summaryName(): string {
     return 'Conv2d';
@@ -148,4 +154,13 @@ export class LogSoftmax extends Module {
   forward(x: Tensor): Tensor {
     return logSoftmax(x);
   }
+}
+
+/**
+ * How every Conv2d of `model`, at any depth, computes when it is an unpadded 3×3 conv: the model's
+ * numerics (UnpaddedConv), which its recipe chose and its model file carries.
+ */
+export function setUnpaddedConv(model: Module, unpadded: UnpaddedConv): void {
+  if (model instanceof Conv2d) model.unpadded = unpadded;
+  for (const [, m] of model.modules()) setUnpaddedConv(m, unpadded);
 }

@@ -2,7 +2,7 @@
 // The math is in src/kernels/conv.ts (wasm, split by image across threads); this file checks
 // shapes and records autograd.
 import { engine } from '../engine/wasm.js';
-import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convOutSize, type ConvShape } from '../kernels/conv.js';
+import { conv2dBackward, conv2dBackwardData, conv2dBackwardWeight, conv2dForward, convAlgoFor, convOutSize, type ConvShape, type UnpaddedConv } from '../kernels/conv.js';
 import { gradInto, needsGrad, record } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkRank, checkShape } from './check.js';
@@ -25,27 +25,29 @@ export function convShapeOf(x: Tensor, w: Tensor, b: Tensor | null, pad: number,
 
 /**
  * x: (N,C,H,W), w: (O,C,KH,KW), b: (O) or null → y: (N,O,OH,OW), OH = floor((H+2·pad−KH)/stride)+1
- * (OW likewise), as PyTorch's F.conv2d(x, w, b, stride, padding).
+ * (OW likewise), as PyTorch's F.conv2d(x, w, b, stride, padding). `unpadded`: the numerics of an
+ * unpadded 3×3 conv (UnpaddedConv; the layer's, Conv2d.unpadded).
  */
-export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, pad: number, stride = 1): Tensor {
+export function conv2d(x: Tensor, w: Tensor, b: Tensor | null, pad: number, stride = 1, unpadded: UnpaddedConv = 'winograd'): Tensor {
   const s = convShapeOf(x, w, b, pad, stride);
+  const a = convAlgoFor(s, unpadded);
   const [OH, OW] = convOutSize(s);
   const { N, O } = s;
   const e = engine();
   const y = Tensor.empty([N, O, OH, OW]);
-  conv2dForward(e, x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, s);
+  conv2dForward(e, x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, s, a);
   if (needsGrad(x, w, b)) {
     record(y, b ? [x, w, b] : [x, w], () => {
       const wantW = w.requiresGrad || b?.requiresGrad === true;
       if (!wantW) {
-        gradInto(x, (dx) => conv2dBackwardData(e, y.gradPtr, w.ptr, dx, s));
+        gradInto(x, (dx) => conv2dBackwardData(e, y.gradPtr, w.ptr, dx, s, a));
         return;
       }
       const dw = e.arena.alloc(w.size);
       const db = b ? e.arena.alloc(O) : 0;
       // Both gradients in one call when both are wanted (one sweep over dy for Winograd F(4×4)).
-      if (x.requiresGrad) gradInto(x, (dx) => conv2dBackward(e, y.gradPtr, x.ptr, w.ptr, dx, dw, db, s));
-      else conv2dBackwardWeight(e, y.gradPtr, x.ptr, dw, db, s);
+      if (x.requiresGrad) gradInto(x, (dx) => conv2dBackward(e, y.gradPtr, x.ptr, w.ptr, dx, dw, db, s, a));
+      else conv2dBackwardWeight(e, y.gradPtr, x.ptr, dw, db, s, a);
       gradInto(w, (p) => e.f32().copyWithin(p >> 2, dw >> 2, (dw >> 2) + w.size));
       if (b) gradInto(b, (p) => e.f32().copyWithin(p >> 2, db >> 2, (db >> 2) + O));
     });

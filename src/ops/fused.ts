@@ -6,7 +6,7 @@
 // Forward saves a write and a read of the activation; backward computes the gradient wrt the
 // BatchNorm output into scratch, then runs the BatchNorm's backward as batchNorm2d would.
 import { engine } from '../engine/wasm.js';
-import { conv2dBackward, conv2dForward, convAlgoFor, convOutSize, type ConvShape, type InputBN } from '../kernels/conv.js';
+import { conv2dBackward, conv2dForward, convAlgoFor, convOutSize, type ConvShape, type InputBN, type UnpaddedConv } from '../kernels/conv.js';
 import { runSplit } from '../kernels/split.js';
 import { gradInto, needsGrad, record } from '../tensor/autograd.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -30,27 +30,28 @@ export interface BatchNormArgs {
  * copy; not the 1×1 GEMMs, which read x in place), and not an evaluation-mode backward
  * (batchNorm2d keeps that case).
  */
-export function bnConvFuses(bn: BatchNormArgs, s: ConvShape): boolean {
-  const a = convAlgoFor(s, engine().unpaddedConv);
+export function bnConvFuses(bn: BatchNormArgs, s: ConvShape, unpadded: UnpaddedConv = 'winograd'): boolean {
+  const a = convAlgoFor(s, unpadded);
   return bn.options.relu && (bn.options.training || !needsGrad(bn.gamma, bn.beta)) && (a === 'winograd4' || a === 'im2col');
 }
 
-/** conv2d(batchNorm2d(x, relu), w, b, pad, stride) without storing the BatchNorm's output. */
-export function bnReluConv2d(x: Tensor, bn: BatchNormArgs, w: Tensor, b: Tensor | null, pad: number, stride = 1): Tensor {
+/** conv2d(batchNorm2d(x, relu), w, b, pad, stride, unpadded) without storing the BatchNorm's output. */
+export function bnReluConv2d(x: Tensor, bn: BatchNormArgs, w: Tensor, b: Tensor | null, pad: number, stride = 1, unpadded: UnpaddedConv = 'winograd'): Tensor {
   const s = convShapeOf(x, w, b, pad, stride);
-  if (!bnConvFuses(bn, s)) throw new Error('bnReluConv2d: this BatchNorm and conv do not fuse (see bnConvFuses)');
+  if (!bnConvFuses(bn, s, unpadded)) throw new Error('bnReluConv2d: this BatchNorm and conv do not fuse (see bnConvFuses)');
+  const a = convAlgoFor(s, unpadded);
   const st = batchNormState(x, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.options);
   const e = engine();
   const [OH, OW] = convOutSize(s);
   const y = Tensor.empty([s.N, s.O, OH, OW]);
   const ibn: InputBN = { scale: st.scale.ptr, shift: st.shift.ptr };
-  conv2dForward(e, x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, s, 'auto', ibn);
+  conv2dForward(e, x.ptr, w.ptr, b ? b.ptr : 0, y.ptr, s, a, ibn);
   const inputs = [x, bn.gamma, bn.beta, w, ...(b ? [b] : [])];
   if (needsGrad(...inputs)) {
     record(y, inputs, () => {
       // ∂/∂(BatchNorm output), the weight and bias gradients, in one sweep; then the BatchNorm's backward.
       const da = e.arena.alloc(x.size), dw = e.arena.alloc(w.size), db = b ? e.arena.alloc(s.O) : 0;
-      conv2dBackward(e, y.gradPtr, x.ptr, w.ptr, da, dw, db, s, 'auto', ibn);
+      conv2dBackward(e, y.gradPtr, x.ptr, w.ptr, da, dw, db, s, a, ibn);
       gradInto(w, (p) => e.f32().copyWithin(p >> 2, dw >> 2, (dw >> 2) + w.size));
       if (b) gradInto(b, (p) => e.f32().copyWithin(p >> 2, db >> 2, (db >> 2) + s.O));
       batchNormBackward(x, da, st, bn.gamma, bn.beta, true);

@@ -56,7 +56,7 @@ export interface Recipe {
    */
   ema: number;
   /**
-   * Unpadded 3×3 convs by im2col instead of Winograd F(4×4) (Engine.unpaddedConv): the numerics of
+   * Unpadded 3×3 convs by im2col instead of Winograd F(4×4) (Conv2d.unpadded): the numerics of
    * runs made before 2026-11-28, for zoo entries whose records come from then. Absent: Winograd.
    */
   unpaddedConv?: 'winograd' | 'im2col';

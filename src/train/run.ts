@@ -127,6 +127,9 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   checkSpecFits(plan.spec, input, options.dataDir ?? dataset.name);
   preflight(plan.spec, recipe, dataset.train.height, dataset.train.width, options.dataDir ?? dataset.name);
   const trainer = makeTrainer(plan.spec, recipe, seed, dataset.train.count, { input, classes: CLASSES });
+  // The model file carries its numerics (io/model-file.ts unpaddedConvOfModelFile) where the spec's
+  // recipe block does not already say them; absent for Winograd, so files keep their bytes.
+  const unpaddedMeta: Record<string, string> = recipe.unpaddedConv === 'im2col' && plan.spec.recipe?.['unpadded-conv'] !== 'im2col' ? { unpadded_conv: 'im2col' } : {};
   const { dir, release } = takeFolder(plan, o, () => configJson(plan, dataset, val, trainer));
   try {
     let records: EpochRecord[] = [];
@@ -150,7 +153,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       const { te, va, model } = withScoredWeights(trainer.ema, () => {
         const te = scored ? evaluateEpoch(trainer.model, dataset.train, dataset.test, recipe) : null;
         const va = scored && val ? evaluate(trainer.model, val) : null;
-        const meta = { epoch: String(epoch), ...(te ? { test_accuracy: te.accuracy.toFixed(2) } : {}) };
+        const meta = { epoch: String(epoch), ...(te ? { test_accuracy: te.accuracy.toFixed(2) } : {}), ...unpaddedMeta };
         return { te, va, model: dir ? encodeModel(trainer.model, meta, plan.spec) : null };
       });
       const rec: EpochRecord = {

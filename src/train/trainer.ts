@@ -7,6 +7,7 @@ import { engine } from '../engine/wasm.js';
 import { augmentBatchWasm } from '../data/augment-wasm.js';
 import { buildModel, type ArchSpec } from '../models/index.js';
 import { fuse } from '../nn/fuse.js';
+import { setUnpaddedConv } from '../nn/layers.js';
 import { Sequential } from '../nn/sequential.js';
 import { Module } from '../nn/module.js';
 import { nllLoss } from '../ops/loss.js';
@@ -64,12 +65,12 @@ export function stepsPerEpoch(trainCount: number, batchSize: number): number {
  */
 export function makeTrainer(arch: ArchSpec | Module, recipe: Recipe, seed: number, trainCount: number,
   data: { input?: readonly number[]; classes?: number } = {}): Trainer {
-  // The kernels' numerics are the recipe's too (only unpadded 3×3 convs have a choice).
-  engine().unpaddedConv = recipe.unpaddedConv ?? 'winograd';
   const root = new Rng(seed);
   const initRng = root.fork();
   const rngs = { data: root.fork(), augment: root.fork(), dropout: root.fork() };
   const built = arch instanceof Module ? arch : buildModel(arch, { initRng, dropoutRng: rngs.dropout, dropout: recipe.dropout ?? undefined, ...data });
+  // The kernels' numerics are the recipe's too (only unpadded 3×3 convs have a choice).
+  setUnpaddedConv(built, recipe.unpaddedConv ?? 'winograd');
   const model = built instanceof Sequential ? fuse(built) : built;
   const params = model.parameters();
   const optimizer: Optimizer =

@@ -11,7 +11,7 @@ import { DEFAULT_RECIPE, recipeOf } from '../../src/train/recipe.js';
 import { RECIPE_OPTIONS, recipeValueProblem } from '../../src/train/recipe-options.js';
 import { cli } from '../cli/cli-helpers.js';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
-import { engine } from '../../src/engine/wasm.js';
+import { Conv2d } from '../../src/nn/layers.js';
 import { makeTrainer } from '../../src/train/trainer.js';
 
 const LAYERS = [
@@ -34,13 +34,14 @@ test('a recipe block sets exactly the settings it names, under the spec\'s name'
   assert.equal(plain.epochs, 19);
 });
 
-test('the recipe decides how unpadded 3x3 convs compute: makeTrainer sets the engine', () => {
+test('the recipe decides how unpadded 3x3 convs compute: makeTrainer sets the model\'s convs', () => {
   initEngine({ threads: 1 });
   const spec = parseArchSpec({ name: 'u', layers: LAYERS }, 'u.json');
   for (const [block, want] of [[{ 'unpadded-conv': 'im2col' }, 'im2col'], [{}, 'winograd'], [{ 'unpadded-conv': 'winograd' }, 'winograd']] as const) {
-    engine().unpaddedConv = want === 'im2col' ? 'winograd' : 'im2col'; // the other one, so that a missed setting shows
-    makeTrainer(spec, recipeOf(parseArchSpec({ name: 'u', layers: LAYERS, recipe: block }, 'u.json')), 1, 256);
-    assert.equal(engine().unpaddedConv, want, JSON.stringify(block));
+    const t = makeTrainer(spec, recipeOf(parseArchSpec({ name: 'u', layers: LAYERS, recipe: block }, 'u.json')), 1, 256);
+    const convs = t.model.modules().map(([, m]) => m).filter((m): m is Conv2d => m instanceof Conv2d);
+    assert.equal(convs.length, 2);
+    for (const c of convs) assert.equal(c.unpadded, want, JSON.stringify(block));
   }
   assert.throws(() => recipeOf(parseArchSpec({ name: 'u', layers: LAYERS, recipe: { 'unpadded-conv': 'fft' } }, 'u.json')), /"unpadded-conv" must be one of winograd, im2col/);
   closeEngine();

@@ -9,6 +9,9 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { closeEngine } from '../../src/engine/node.js';
 import { loadModel } from '../../src/infer/inference.js';
+import { decodeSafetensors } from '../../src/io/safetensors.js';
+import type { FusedSequential } from '../../src/nn/fuse.js';
+import { Conv2d } from '../../src/nn/layers.js';
 import { DEFAULT_RECIPE, type Recipe } from '../../src/train/recipe.js';
 import { runTraining, type StartInfo } from '../../src/train/run.js';
 
@@ -40,6 +43,17 @@ describe('runTraining', () => {
     assert.equal(cfg.machine.cores, os.availableParallelism());
     assert.equal(cfg.machine.cpu, os.cpus()[0]!.model.trim());
     if (process.platform === 'linux' && process.arch === 'x64') assert.ok(Number.isInteger(cfg.machine.family) && Number.isInteger(cfg.machine.model), JSON.stringify(cfg.machine));
+  });
+
+  it('a recipe\'s im2col numerics go into the model file when the spec does not name them, and load back', async () => {
+    const dir = path.join(root, 'im2col');
+    await runTraining({ ...SMALL, recipe: { ...recipe(1), unpaddedConv: 'im2col' }, out: dir });
+    const meta = (d: string) => decodeSafetensors(readFileSync(path.join(d, 'model.safetensors')), 'model.safetensors').metadata;
+    assert.equal(meta(dir).unpadded_conv, 'im2col');
+    assert.equal(meta(straight).unpadded_conv, undefined); // Winograd, the default: no key, the bytes files always had
+    const convs = (loadModel(path.join(dir, 'model.safetensors')) as FusedSequential).source.modules().filter(([, m]) => m instanceof Conv2d);
+    assert.equal(convs.length, 5);
+    for (const [name, c] of convs) assert.equal((c as Conv2d).unpadded, 'im2col', name);
   });
 
   it('stopped after epoch 2 in a folder not yet made, then resumed: equals 3 epochs straight', async () => {
