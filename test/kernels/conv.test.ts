@@ -79,7 +79,7 @@ const SHAPES: Array<[string, ConvShape]> = [
 ];
 
 const GEMMS: Array<[number, number, number]> = [
-  [1, 1, 1], [3, 5, 7], [4, 8, 16], [5, 13, 9], [17, 33, 10], [37, 29, 50], [128, 10, 64],
+  [1, 1, 1], [3, 5, 7], [4, 8, 16], [5, 13, 9], [6, 7, 9], [10, 11, 13], [17, 33, 10], [37, 29, 50], [128, 10, 64],
 ];
 
 function random(rng: Rng, n: number): Float32Array {
