@@ -2,10 +2,13 @@
 // layers one by one), must give the same bits — outputs, every parameter's gradient and the
 // BatchNorm running statistics — in training and evaluation, on 1 and 2 threads. Each case also
 // names the fused layers it expects, so a rule that stops firing fails here rather than passing
-// vacuously.
+// vacuously, and says whether the fused training forward still runs a BatchNorm pass of its own
+// (the bn_apply kernel, read off the pool's kernel profile): a fused layer that silently took its
+// unfused fallback would give the same bits, and only that shows it.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
+import { engine } from '../../src/engine/wasm.js';
 import { buildModel, parseArchSpec } from '../../src/models/index.js';
 import { fuse } from '../../src/nn/fuse.js';
 import { nllLoss } from '../../src/ops/loss.js';
@@ -17,24 +20,24 @@ const conv = (out: number, k = 3, pad = 1) => ({ type: 'conv2d', out_channels: o
 const BN = { type: 'batchnorm2d' }, RELU = { type: 'relu' }, DROP = { type: 'dropout', p: 0.2 }, POOL = { type: 'maxpool2d', kernel_size: 2 };
 const TAIL = [{ type: 'gap' }, { type: 'flatten' }, { type: 'logsoftmax' }];
 
-// [what, layers before the tail, the fused plan's names]
-const CASES: Array<[string, object[], string[]]> = [
-  ['BatchNorm → ReLU → Conv2d (Winograd F(4×4): fused into the conv)', [conv(8), BN, RELU, conv(10)], ['conv1', 'bn1+relu1+conv2']],
+// [what, layers before the tail, the fused plan's names, a BatchNorm pass of its own in training]
+const CASES: Array<[string, object[], string[], boolean]> = [
+  ['BatchNorm → ReLU → Conv2d (Winograd F(4×4): fused into the conv)', [conv(8), BN, RELU, conv(10)], ['conv1', 'bn1+relu1+conv2'], false],
   ['BatchNorm → ReLU → stride-2 Conv2d (im2col: fused into its padded copy)',
-    [conv(8), BN, RELU, { ...conv(10), stride: 2 }], ['conv1', 'bn1+relu1+conv2']],
+    [conv(8), BN, RELU, { ...conv(10), stride: 2 }], ['conv1', 'bn1+relu1+conv2'], false],
   ['BatchNorm → ReLU → 5×5 Conv2d on 15×15 planes (im2col; HW % 4 = 1: the BatchNorm\'s scalar tail)',
-    [conv(3, 2, 0), BN, RELU, conv(10, 5, 2)], ['conv1', 'bn1+relu1+conv2']],
-  ['BatchNorm → ReLU → 1×1 Conv2d (no Winograd: runs unfused inside the fused layer)', [conv(8), BN, RELU, conv(10, 1, 0)], ['conv1', 'bn1+relu1+conv2']],
-  ['BatchNorm → ReLU → Dropout → MaxPool2d(2)', [conv(10), BN, RELU, DROP, POOL], ['conv1', 'bn1+relu1+dropout1+maxpool1']],
-  ['BatchNorm → ReLU → MaxPool2d(2)', [conv(10), BN, RELU, POOL], ['conv1', 'bn1+relu1+maxpool1']],
-  ['BatchNorm → ReLU', [conv(10), BN, RELU], ['conv1', 'bn1+relu1']],
-  ['Dropout → MaxPool2d(2)', [conv(10), DROP, POOL], ['conv1', 'dropout1+maxpool1']],
-  ['ReLU → BatchNorm (no rule: stays as written)', [conv(10), RELU, BN], ['conv1', 'relu1', 'bn1']],
+    [conv(3, 2, 0), BN, RELU, conv(10, 5, 2)], ['conv1', 'bn1+relu1+conv2'], false],
+  ['BatchNorm → ReLU → 1×1 Conv2d (no Winograd: runs unfused inside the fused layer)', [conv(8), BN, RELU, conv(10, 1, 0)], ['conv1', 'bn1+relu1+conv2'], true],
+  ['BatchNorm → ReLU → Dropout → MaxPool2d(2)', [conv(10), BN, RELU, DROP, POOL], ['conv1', 'bn1+relu1+dropout1+maxpool1'], false],
+  ['BatchNorm → ReLU → MaxPool2d(2)', [conv(10), BN, RELU, POOL], ['conv1', 'bn1+relu1+maxpool1'], false],
+  ['BatchNorm → ReLU', [conv(10), BN, RELU], ['conv1', 'bn1+relu1'], true],
+  ['Dropout → MaxPool2d(2)', [conv(10), DROP, POOL], ['conv1', 'dropout1+maxpool1'], false],
+  ['ReLU → BatchNorm (no rule: stays as written)', [conv(10), RELU, BN], ['conv1', 'relu1', 'bn1'], true],
 ];
 
 describe('fusion pass: every rule gives the unfused bits', () => {
   after(() => closeEngine());
-  for (const [what, layers, plan] of CASES) {
+  for (const [what, layers, plan, bnPass] of CASES) {
     for (const threads of [1, 2]) {
       it(`${what}, ${threads} thread(s)`, () => {
         initEngine({ threads });
@@ -47,7 +50,11 @@ describe('fusion pass: every rule gives the unfused bits', () => {
           const model = fused ? fuse(plain) : plain;
           if (fused) assert.deepEqual(fuse(plain).plan.map(([n]) => n), [...plan, 'gap1', 'flatten1', 'logsoftmax1']);
           model.train(training);
+          const profile = new Map<string, { calls: number; ms: number }>();
+          if (fused && training) engine().pool.profile = profile;
           const y = model.forward(Tensor.from(x0, [4, 1, 16, 16]));
+          engine().pool.profile = null;
+          if (fused && training) assert.equal(profile.has('bn_apply'), bnPass, `a BatchNorm pass of its own: ${[...profile.keys()].join(', ')}`);
           const buffers = model.namedBuffers().map(([n, t]) => [n, Array.from(t.data())]);
           if (!training) return { y: y.toArray(), buffers };
           nllLoss(y, target).backward();
