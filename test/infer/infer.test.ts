@@ -30,11 +30,13 @@ describe('inference in-process', () => {
   const test = loadIdxTestSet(undefined, 200);
   const digit = (i: number) => Float32Array.from(test.images.subarray(i * 784, (i + 1) * 784), (v) => v / 255);
 
-  it('classify: each digit\'s probabilities are exp of the model\'s output on (x − 0.1307) / 0.3081', () => {
-    initEngine({ threads: 1 });
+  it('classify: each digit\'s probabilities are exp of the model\'s output on (x − 0.1307) / 0.3081; nothing left in the arena', () => {
+    const e = initEngine({ threads: 1 });
     const model = loadModel(MODEL);
     const idx = [0, 5, 17, 42, 99, 150];
+    const used = e.arena.stats().used;
     const probs = classify(model, idx.map(digit));
+    assert.equal(e.arena.stats().used, used, 'a server classifies forever: each call must give back what it took');
     const x = Float32Array.from({ length: idx.length * 784 }, (_, k) => (test.images[idx[Math.floor(k / 784)]! * 784 + (k % 784)]! / 255 - 0.1307) / 0.3081);
     const logp = noGrad(() => Array.from(model.forward(Tensor.from(x, [idx.length, 1, 28, 28])).data()));
     assert.equal(probs.length, idx.length);
@@ -47,6 +49,7 @@ describe('inference in-process', () => {
   });
 
   it('evaluateFile: the accuracy of classify\'s answers, counted here; an empty test set refused', () => {
+    closeEngine(); // evaluateFile starts its own
     const r = evaluateFile({ model: MODEL, limitTest: 200, threads: 1 });
     const probs = classify(loadModel(MODEL), Array.from({ length: 200 }, (_, i) => digit(i)));
     const correct = probs.filter((p, i) => argmax(p) === test.labels[i]).length;
