@@ -67,20 +67,26 @@ function nn1xvi(K: i32, a: usize, aks: usize, b: usize, rows: usize, c: usize, n
 }
 
 /**
- * C(M,N) (+)= A(M,K)·B(K,N) one row at a time: columns by 16, then 4, then one at a time. A[i,k]
- * is at a + i*ars + k*aks (bytes); B and C are row-major with leading dimensions ldb, ldc (floats).
- * gemmPacked's last M % 4 rows.
+ * C(M,N) (+)= A(M,K)·B(K,N) one row at a time: columns by 16, then 4, then one at a time (row-major
+ * B only: an implicit GEMM's N % 4 == 0). A[i,k] is at a + i*ars + k*aks (bytes); B's rows as rowOf
+ * (row stride ldbB bytes, or the table rows); C row-major (row stride ldcB bytes). gemmPacked's and
+ * gemmPackedRows' last M % 4 rows.
  */
 // @ts-ignore: decorator
-@global function gemmRows(M: i32, N: i32, K: i32, a: usize, ars: usize, aks: usize,
-  b: usize, ldb: i32, c: usize, ldc: i32, acc: i32): void {
-  const ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2;
+@inline function rowsCore(M: i32, N: i32, K: i32, a: usize, ars: usize, aks: usize, b: usize, ldbB: usize, rows: usize,
+  c: usize, ldcB: usize, acc: i32, indirect: bool): void {
   for (let i = 0; i < M; i++) {
     const ai = a + <usize>i * ars, ci = c + <usize>i * ldcB;
     let j = 0;
-    for (; j + 16 <= N; j += 16) nn1xv(K, ai, aks, b + (<usize>j << 2), ldbB, ci + (<usize>j << 2), 4, acc);
-    for (; j + 4 <= N; j += 4) nn1xv(K, ai, aks, b + (<usize>j << 2), ldbB, ci + (<usize>j << 2), 1, acc);
-    for (; j < N; j++) nn1x1(K, ai, aks, b + (<usize>j << 2), ldbB, ci + (<usize>j << 2), acc);
+    for (; j + 16 <= N; j += 16) {
+      if (indirect) nn1xvi(K, ai, aks, b + (<usize>j << 2), rows, ci + (<usize>j << 2), 4, acc);
+      else nn1xv(K, ai, aks, b + (<usize>j << 2), ldbB, ci + (<usize>j << 2), 4, acc);
+    }
+    for (; j + 4 <= N; j += 4) {
+      if (indirect) nn1xvi(K, ai, aks, b + (<usize>j << 2), rows, ci + (<usize>j << 2), 1, acc);
+      else nn1xv(K, ai, aks, b + (<usize>j << 2), ldbB, ci + (<usize>j << 2), 1, acc);
+    }
+    if (!indirect) for (; j < N; j++) nn1x1(K, ai, aks, b + (<usize>j << 2), ldbB, ci + (<usize>j << 2), acc);
   }
 }
 
@@ -191,29 +197,45 @@ function nn4x4pi(K: i32, ap: usize, b: usize, rows: usize, c: usize, ldc: usize,
 }
 
 /**
- * C(M,N) (+)= A(M,K)·B(K,N) with A packed (packA); B and C row-major with leading dimensions ldb,
- * ldc (floats). Rows in blocks of 4 (columns by 8, then 4, then one at a time), then the last
- * M % 4 rows (gemmRows). Column panels of B (K×8) stay in L1 across all row blocks.
+ * C(M,N) (+)= A(M,K)·B(K,N) with A packed (packA); B's rows as rowOf (row-major with leading
+ * dimension ldb floats, or at the table rows: then N % 4 == 0 and no column takes the scalar tail);
+ * C row-major (ldc floats). Rows in blocks of 4 (columns by 8, then 4, then one at a time), then the
+ * last M % 4 rows (rowsCore). Column panels of B (K×8) stay in L1 across all row blocks.
  */
 // @ts-ignore: decorator
-@global function gemmPacked(M: i32, N: i32, K: i32, ap: usize, b: usize, ldb: i32, c: usize, ldc: i32, acc: i32): void {
+@inline function packedCore(M: i32, N: i32, K: i32, ap: usize, b: usize, ldb: i32, rows: usize, c: usize, ldc: i32, acc: i32,
+  indirect: bool): void {
   const ldbB = <usize>ldb << 2, ldcB = <usize>ldc << 2, blockB = <usize>K << 4;
   const M4 = M & ~3;
   let j = 0;
   for (; j + 8 <= N; j += 8) {
     const bj = b + (<usize>j << 2), cj = c + (<usize>j << 2);
-    for (let i = 0; i < M4; i += 4) nn4x8p(K, ap + <usize>(i >> 2) * blockB, bj, ldbB, cj + <usize>i * ldcB, ldcB, acc);
+    for (let i = 0; i < M4; i += 4) {
+      if (indirect) nn4x8pi(K, ap + <usize>(i >> 2) * blockB, bj, rows, cj + <usize>i * ldcB, ldcB, acc);
+      else nn4x8p(K, ap + <usize>(i >> 2) * blockB, bj, ldbB, cj + <usize>i * ldcB, ldcB, acc);
+    }
   }
   if (j + 4 <= N) {
     const bj = b + (<usize>j << 2), cj = c + (<usize>j << 2);
-    for (let i = 0; i < M4; i += 4) nn4x4p(K, ap + <usize>(i >> 2) * blockB, bj, ldbB, cj + <usize>i * ldcB, ldcB, acc);
+    for (let i = 0; i < M4; i += 4) {
+      if (indirect) nn4x4pi(K, ap + <usize>(i >> 2) * blockB, bj, rows, cj + <usize>i * ldcB, ldcB, acc);
+      else nn4x4p(K, ap + <usize>(i >> 2) * blockB, bj, ldbB, cj + <usize>i * ldcB, ldcB, acc);
+    }
     j += 4;
   }
-  for (; j < N; j++) {
-    for (let i = 0; i < M4; i++) nn1x1(K, ap + <usize>(i >> 2) * blockB + (<usize>(i & 3) << 2), 16, b + (<usize>j << 2), ldbB, c + <usize>i * ldcB + (<usize>j << 2), acc);
+  if (!indirect) {
+    for (; j < N; j++) {
+      for (let i = 0; i < M4; i++) nn1x1(K, ap + <usize>(i >> 2) * blockB + (<usize>(i & 3) << 2), 16, b + (<usize>j << 2), ldbB, c + <usize>i * ldcB + (<usize>j << 2), acc);
+    }
   }
   // The last M % 4 rows, stored as they are after the blocks.
-  if (M4 < M) gemmRows(M - M4, N, K, ap + (<usize>packedIndex(M4, 0, M, K) << 2), <usize>K << 2, 4, b, ldb, c + <usize>M4 * ldcB, ldc, acc);
+  if (M4 < M) rowsCore(M - M4, N, K, ap + (<usize>packedIndex(M4, 0, M, K) << 2), <usize>K << 2, 4, b, ldbB, rows, c + <usize>M4 * ldcB, ldcB, acc, indirect);
+}
+
+/** C(M,N) (+)= A(M,K)·B(K,N) with A packed (packA); B and C row-major with leading dimensions ldb, ldc (floats). */
+// @ts-ignore: decorator
+@global function gemmPacked(M: i32, N: i32, K: i32, ap: usize, b: usize, ldb: i32, c: usize, ldc: i32, acc: i32): void {
+  packedCore(M, N, K, ap, b, ldb, 0, c, ldc, acc, false);
 }
 
 /**
@@ -223,23 +245,7 @@ function nn4x4pi(K: i32, ap: usize, b: usize, rows: usize, c: usize, ldc: usize,
  */
 // @ts-ignore: decorator
 @global function gemmPackedRows(M: i32, N: i32, K: i32, ap: usize, b: usize, rows: usize, c: usize, ldc: i32, acc: i32): void {
-  const ldcB = <usize>ldc << 2, blockB = <usize>K << 4;
-  const M4 = M & ~3;
-  let j = 0;
-  for (; j + 8 <= N; j += 8) {
-    const bj = b + (<usize>j << 2), cj = c + (<usize>j << 2);
-    for (let i = 0; i < M4; i += 4) nn4x8pi(K, ap + <usize>(i >> 2) * blockB, bj, rows, cj + <usize>i * ldcB, ldcB, acc);
-  }
-  if (j + 4 <= N) {
-    const bj = b + (<usize>j << 2), cj = c + (<usize>j << 2);
-    for (let i = 0; i < M4; i += 4) nn4x4pi(K, ap + <usize>(i >> 2) * blockB, bj, rows, cj + <usize>i * ldcB, ldcB, acc);
-  }
-  for (let i = M4; i < M; i++) {
-    const ai = ap + <usize>M4 * blockB / 4 + <usize>((i - M4) * K) * 4, ci = c + <usize>i * ldcB;
-    let jj = 0;
-    for (; jj + 16 <= N; jj += 16) nn1xvi(K, ai, 4, b + (<usize>jj << 2), rows, ci + (<usize>jj << 2), 4, acc);
-    for (; jj + 4 <= N; jj += 4) nn1xvi(K, ai, 4, b + (<usize>jj << 2), rows, ci + (<usize>jj << 2), 1, acc);
-  }
+  packedCore(M, N, K, ap, b, 0, rows, c, ldc, acc, true);
 }
 
 // ---- exports ----
