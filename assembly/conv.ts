@@ -106,8 +106,9 @@ function bnGatherGroup(x: usize, xp: usize, col: usize, n: i32, g: i32, C: i32, 
 /**
  * y (N,O,OH,OW) = conv(x (N,C,H,W), A) + b for images [n0, n1), A (O, C·KH·KW) row-major with
  * row stride ars bytes, so the plain and the flipped-transposed kernel share this routine.
- * implicit: where it applies, the GEMM reads the image in place (implicitForward) instead of from
- * im2col's columns. Taken by the backward-data pass only: there the column matrix is large (O·KH·KW
+ * implicit: where it applies (and there is no bias or input BatchNorm), the GEMM reads the image in
+ * place (implicitForward) instead of from im2col's columns. Taken by the backward-data pass only:
+ * there the column matrix is large (O·KH·KW
  * rows of a padded dy against few output channels) and skipping it measured 1.1–1.3× faster
  * (6 → 10 and 10 → 12 channels, 26×26 and 12×12, unpadded); for the forward passes it was no
  * faster, and slower with one input channel (9 rows, each now a table load).
@@ -121,8 +122,8 @@ function convForward(x: usize, a: usize, ars: usize, b: usize, y: usize, n0: i32
   const ap = out + <usize>lines(O * max(G * P, implicitCols(OH, Wp))) * 4;
   packA(O, K, a, ars, 4, ap);
   zero(xp, xpLines(C, Hp, Wp));
-  if (implicit && S == 1 && G == 1 && (P & 3) == 0) {
-    implicitForward(x, ap, b, y, n0, n1, C, H, W, O, KH, KW, padH, padW, xp, col, out, scale, shift);
+  if (implicit && !b && !scale && S == 1 && G == 1 && (P & 3) == 0) {
+    implicitForward(x, ap, y, n0, n1, C, H, W, O, KH, KW, padH, padW, xp, col, out);
     return;
   }
   for (let n = n0; n < n1; n += G) {
@@ -146,14 +147,15 @@ function convForward(x: usize, a: usize, ars: usize, b: usize, y: usize, n0: i32
 }
 
 /**
- * convForward for stride 1 and one image per GEMM (P > 128), P % 4 == 0, without im2col: B's row
- * (c,i,j) is read in place from xp at offset (c·Hp + i)·Wp + j (a table in col), over the output
- * rows at xp's row stride, so each row of out (O, implicitCols) holds Wp − OW junk columns that are
- * not copied to y. Each real output gets the operations im2col + gemmPacked + copyBias give it (no
- * column in either GEMM takes the scalar tail), so the same bits.
+ * convForward for stride 1, one image per GEMM (P > 128), P % 4 == 0, no bias and no input
+ * BatchNorm (the backward-data pass), without im2col: B's row (c,i,j) is read in place from xp at
+ * offset (c·Hp + i)·Wp + j (a table in col), over the output rows at xp's row stride, so each row of
+ * out (O, implicitCols) holds Wp − OW junk columns that are not copied to y. Each real output gets
+ * the operations im2col + gemmPacked give it (no column in either GEMM takes the scalar tail), so
+ * the same bits.
  */
-function implicitForward(x: usize, ap: usize, b: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32,
-  KH: i32, KW: i32, padH: i32, padW: i32, xp: usize, rows: usize, out: usize, scale: usize, shift: usize): void {
+function implicitForward(x: usize, ap: usize, y: usize, n0: i32, n1: i32, C: i32, H: i32, W: i32, O: i32,
+  KH: i32, KW: i32, padH: i32, padW: i32, xp: usize, rows: usize, out: usize): void {
   const Hp = H + 2 * padH, Wp = W + 2 * padW, OH = Hp - KH + 1, OW = Wp - KW + 1, P = OH * OW, K = C * KH * KW;
   const N = implicitCols(OH, Wp);
   let k = 0;
@@ -162,16 +164,10 @@ function implicitForward(x: usize, ap: usize, b: usize, y: usize, n0: i32, n1: i
   }
   for (let n = n0; n < n1; n++) {
     const xn = x + <usize>(n * C * H * W) * 4, yn = y + <usize>(n * O * P) * 4;
-    if (scale) bnPadInto(xp, xn, C, H, W, padH, padW, Hp, Wp, scale, shift);
-    else padInto(xp, xn, C, H, W, padH, padW, Hp, Wp);
+    padInto(xp, xn, C, H, W, padH, padW, Hp, Wp);
     gemmPackedRows(O, N, K, ap, xp, rows, out, N, 0);
     for (let o = 0; o < O; o++) {
-      const bias: f32 = b ? load<f32>(b + (<usize>o << 2)) : 0;
-      for (let oy = 0; oy < OH; oy++) {
-        const dst = yn + <usize>(o * P + oy * OW) * 4, src = out + <usize>(o * N + oy * Wp) * 4;
-        if (b) copyBias(dst, src, OW, bias);
-        else copy(dst, src, OW);
-      }
+      for (let oy = 0; oy < OH; oy++) copy(yn + <usize>(o * P + oy * OW) * 4, out + <usize>(o * N + oy * Wp) * 4, OW);
     }
   }
 }
