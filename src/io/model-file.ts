@@ -40,13 +40,26 @@ export function specOfModelFile(metadata: Record<string, string>, file: string):
 
 /**
  * How the model's unpadded 3×3 convs computed when it was trained (UnpaddedConv), so that using it
- * computes the same bits: metadata "unpadded_conv" (written by `train` when its recipe chose im2col
- * and the spec's own recipe block does not say so), else the spec's recipe block, else Winograd.
+ * computes the same bits: metadata "unpadded_conv" (see unpaddedConvMetadata), else the spec's
+ * recipe block, else Winograd.
  */
 export function unpaddedConvOfModelFile(metadata: Record<string, string>, spec: ArchSpec, file: string): UnpaddedConv {
   const m = metadata['unpadded_conv'];
   if (m === 'im2col' || m === 'winograd') return m;
   if (m !== undefined) throw new FileFormatError(file, `metadata "unpadded_conv" is "${m}", expected "winograd" or "im2col"`);
+  return unpaddedConvOfSpec(spec);
+}
+
+/**
+ * The metadata a model file of `spec` trained with `unpadded` carries, so that
+ * unpaddedConvOfModelFile gives it back: none where the spec's recipe block already says it (so
+ * files keep the bytes they always had), else "unpadded_conv" (a `--unpadded-conv` flag either way).
+ */
+export function unpaddedConvMetadata(unpadded: UnpaddedConv, spec: ArchSpec): Record<string, string> {
+  return unpadded === unpaddedConvOfSpec(spec) ? {} : { unpadded_conv: unpadded };
+}
+
+function unpaddedConvOfSpec(spec: ArchSpec): UnpaddedConv {
   return spec.recipe?.['unpadded-conv'] === 'im2col' ? 'im2col' : 'winograd';
 }
 

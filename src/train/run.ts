@@ -12,7 +12,7 @@ import { UserError } from '../util/errors.js';
 import type { EpochRecord } from './metrics.js';
 import { preflight } from './preflight.js';
 import type { Recipe } from './recipe.js';
-import { encodeModel } from '../io/model-file.js';
+import { encodeModel, unpaddedConvMetadata } from '../io/model-file.js';
 import { withScoredWeights } from './ema.js';
 import { evaluateEpoch } from './precise-bn.js';
 import { readRunConfig } from './run-config.js';
@@ -127,9 +127,8 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   checkSpecFits(plan.spec, input, options.dataDir ?? dataset.name);
   preflight(plan.spec, recipe, dataset.train.height, dataset.train.width, options.dataDir ?? dataset.name);
   const trainer = makeTrainer(plan.spec, recipe, seed, dataset.train.count, { input, classes: CLASSES });
-  // The model file carries its numerics (io/model-file.ts unpaddedConvOfModelFile) where the spec's
-  // recipe block does not already say them; absent for Winograd, so files keep their bytes.
-  const unpaddedMeta: Record<string, string> = recipe.unpaddedConv === 'im2col' && plan.spec.recipe?.['unpadded-conv'] !== 'im2col' ? { unpadded_conv: 'im2col' } : {};
+  // The model file carries its numerics where the spec's recipe block does not already say them.
+  const unpaddedMeta = unpaddedConvMetadata(recipe.unpaddedConv ?? 'winograd', plan.spec);
   const { dir, release } = takeFolder(plan, o, () => configJson(plan, dataset, val, trainer));
   try {
     let records: EpochRecord[] = [];

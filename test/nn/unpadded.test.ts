@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
 import { loadModelBytes } from '../../src/infer/classify.js';
-import { encodeModel } from '../../src/io/model-file.js';
+import { encodeModel, unpaddedConvMetadata } from '../../src/io/model-file.js';
 import { conv2dForward, type ConvImpl } from '../../src/kernels/conv.js';
 import { buildModel, parseArchSpec } from '../../src/models/index.js';
 import { fuse } from '../../src/nn/fuse.js';
@@ -77,6 +77,15 @@ describe('unpadded 3x3 convs compute as their model says', () => {
     assert.deepEqual(loaded(file(withRecipe)), ['im2col']);
     assert.deepEqual(loaded(file(plain, { unpadded_conv: 'im2col' })), ['im2col']);
     assert.deepEqual(loaded(file(withRecipe, { unpadded_conv: 'winograd' })), ['winograd']);
+    // What a run writes (train/run.ts) loads back as the run computed, a recipe block and a flag either
+    // way, with no metadata where the block already says it (the files' bytes of before).
+    for (const spec of [plain, withRecipe]) {
+      for (const u of ['winograd', 'im2col'] as const) {
+        const meta = unpaddedConvMetadata(u, spec);
+        assert.deepEqual(loaded(file(spec, meta)), [u], `${JSON.stringify(spec.recipe ?? {})}, trained with ${u}`);
+        if ((spec === withRecipe) === (u === 'im2col')) assert.deepEqual(meta, {});
+      }
+    }
     assert.throws(() => loadModelBytes(file(plain, { unpadded_conv: 'fft' }), 'm.safetensors'),
       (err: unknown) => err instanceof FileFormatError && /m\.safetensors.*"unpadded_conv" is "fft", expected "winograd" or "im2col"/.test(err.message));
   });
