@@ -9,6 +9,7 @@ import { describeMachine, machineInfo } from '../util/machine.js';
 import { benchConvLayers, type LayerRate } from './layers.js';
 import { DEFAULT_RECIPE, EVAL_BATCH, recipeOf, type Recipe } from '../train/recipe.js';
 import { evaluate, makeTrainer, trainEpoch } from '../train/trainer.js';
+import type { UnpaddedConv } from '../kernels/conv.js';
 
 export interface BenchResult {
   /** The CPU (describeMachine), so that no figure travels without it. */
@@ -32,7 +33,7 @@ export interface BenchResult {
   /** GFLOP/s of each conv layer's passes at the training batch size. */
   layers: LayerRate[];
   /** How unpadded 3×3 convs computed (the recipe's numerics; Conv2d.unpadded). */
-  unpaddedConv: 'winograd' | 'im2col';
+  unpaddedConv: UnpaddedConv;
 }
 
 export interface PoolStepProfile {

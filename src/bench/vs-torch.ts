@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { ArchSpec } from '../models/index.js';
 import type { BenchResult } from './bench.js';
 import { describeMachine, machineInfo } from '../util/machine.js';
+import type { UnpaddedConv } from '../kernels/conv.js';
 
 export interface VsTorchResult {
   machine: string;
@@ -30,7 +31,7 @@ export interface VsTorchResult {
   /** Each round's training ratio, in round order (the spread behind ratio_train). */
   ratio_train_rounds: number[] | null;
   /** How our side computed unpadded 3×3 convs (the architecture's recipe; see BenchResult). */
-  unpadded_conv: 'winograd' | 'im2col';
+  unpadded_conv: UnpaddedConv;
   torch_unavailable?: string;
 }
 

@@ -7,6 +7,7 @@ import { helpText, parseFlags } from './args.js';
 import { loadArch } from '../io/arch-file.js';
 import { ARCH, JSON_FLAG, MAX_THREADS } from './common.js';
 import type { Command } from './main.js';
+import type { UnpaddedConv } from '../kernels/conv.js';
 
 const SPECS = [
   { name: 'threads', type: 'int' as const, min: 1, max: MAX_THREADS, help: 'measure only this thread count (default: 1 and all cores; --vs-torch: all cores)' },
@@ -25,7 +26,7 @@ function line(r: BenchResult): string {
 }
 
 /** The recipe's choice of numerics, when it is not the default (a zoo entry's records made with im2col). */
-function unpaddedNote(u: 'winograd' | 'im2col' | undefined): string {
+function unpaddedNote(u: UnpaddedConv): string {
   return u === 'im2col' ? '; unpadded 3x3 convs by im2col, as the recipe asks' : '';
 }
 

@@ -14,6 +14,7 @@
 import { sourceOf, type ArchSpec } from '../models/spec.js';
 import { FileFormatError } from '../util/errors.js';
 import { recipeSettings } from './recipe-options.js';
+import type { UnpaddedConv } from '../kernels/conv.js';
 
 export interface Recipe {
   /** The architecture's name (a zoo entry or the spec file's "name"); the spec itself is recorded beside the recipe. */
@@ -59,7 +60,7 @@ export interface Recipe {
    * Unpadded 3×3 convs by im2col instead of Winograd F(4×4) (Conv2d.unpadded): the numerics of
    * runs made before 2026-11-28, for zoo entries whose records come from then. Absent: Winograd.
    */
-  unpaddedConv?: 'winograd' | 'im2col';
+  unpaddedConv?: UnpaddedConv;
   /**
    * Score the test set (and the validation split) after every testEvery-th epoch and after the last
    * one; the other epochs only train. Absent: every epoch. Scoring draws no random numbers and
