@@ -2,6 +2,7 @@
 // --arch NAME). Any other spec comes from a file (the CLI reads it) or an object (the library).
 import seed16kJson from './zoo/seed16k.json' with { type: 'json' };
 import tinyJson from './zoo/tiny.json' with { type: 'json' };
+import fastJson from './zoo/fast.json' with { type: 'json' };
 import { UserError } from '../util/errors.js';
 import { parseArchSpec, type ArchSpec } from './spec.js';
 
@@ -14,6 +15,7 @@ export { analyseSpec, countParams, type LayerInfo } from './shapes.js';
 export const ZOO: Readonly<Record<string, { spec: ArchSpec; description: string }>> = Object.freeze({
   seed16k: { spec: parseArchSpec(seed16kJson, 'zoo/seed16k.json'), description: seed16kJson.description },
   tiny: { spec: parseArchSpec(tinyJson, 'zoo/tiny.json'), description: tinyJson.description },
+  fast: { spec: parseArchSpec(fastJson, 'zoo/fast.json'), description: fastJson.description },
 });
 
 /** A zoo entry's spec by name. */

@@ -27,6 +27,10 @@ const CASES: Array<[string, string[], string]> = [
   // ddadcf5, before the im2col passes were changed (in place for padding 0, implicit backward data).
   ['tiny zoo entry (unpadded convs by im2col), 2 threads', ['--threads', '2', '--arch', 'tiny'],
     'e6fb97b85d931d6a23d5b64e2003bdf5ff37b0bca84e8b6a905dd83f10b8f6dd'],
+  // fast: unpadded Winograd F(4×4) passes at batch 256 (its recipe); hash from the code that wrote
+  // results/fast, whose seed-1 run was re-run to the same model file.
+  ['fast zoo entry (unpadded convs by Winograd, batch 256), 2 threads', ['--threads', '2', '--arch', 'fast'],
+    'd70ba355829b752b4492ffe512dc3f1bef112d731c3c8026c1733eeaeabe0308'],
 ];
 
 describe('bits of the quick check', () => {

@@ -24,16 +24,18 @@ describe('shipped model', () => {
     assert.equal(missing.code, 2);
   });
 
-  it('eval --arch tiny scores the tiny zoo entry\'s shipped weights at its record\'s final accuracy (results/tiny/seed-1)', () => {
-    const csv = readFileSync(`${ROOT}results/tiny/seed-1/metrics.csv`, 'utf8').trim().split('\n');
-    const last = csv[csv.length - 1]!.split(',');
-    const r = cli(['eval', '--arch', 'tiny', '--json']);
-    assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout) as { accuracy: number; total: number };
-    assert.equal(j.total, 10000);
-    assert.equal(j.accuracy.toFixed(4), Number(last[4]).toFixed(4));
-    assert.ok(j.accuracy >= 99.4, `tiny scores ${j.accuracy}%`);
-  });
+  for (const name of ['tiny', 'fast']) {
+    it(`eval --arch ${name} scores the ${name} zoo entry's shipped weights at its record's final accuracy (results/${name}/seed-1)`, () => {
+      const csv = readFileSync(`${ROOT}results/${name}/seed-1/metrics.csv`, 'utf8').trim().split('\n');
+      const last = csv[csv.length - 1]!.split(',');
+      const r = cli(['eval', '--arch', name, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const j = JSON.parse(r.stdout) as { accuracy: number; total: number };
+      assert.equal(j.total, 10000);
+      assert.equal(j.accuracy.toFixed(4), Number(last[4]).toFixed(4));
+      assert.ok(j.accuracy >= 99.4, `${name} scores ${j.accuracy}%`);
+    });
+  }
 
   it('is the model of the committed training record', () => {
     const csv = readFileSync(`${ROOT}results/seed16k/seed-1/metrics.csv`, 'utf8').trim().split('\n');
