@@ -1,6 +1,6 @@
 // The dot-product GEMM: C(M,N) (+)= A(M,K)·Bt(N,K)ᵀ with both operands' rows contiguous along k,
 // for the weight gradients (conv.ts, conv1x1.ts, conv_winograd.ts: sums over the pixels) and the
-// linear layer's backward pass. Micro-kernel nt: C[4×2] += Σ_k A[r,k] · Bt[j,k] (vector dot products
+// linear layer's backward pass. Micro-kernel nt4x2: C[4×2] += Σ_k A[r,k] · Bt[j,k] (vector dot products
 // along k, horizontal sum at the end, a scalar tail for K % 4). Each element's lanes follow k, so the
 // order of its additions is fixed by K alone. madd (fused or not, as the build) is gemm.ts's.
 
@@ -10,8 +10,14 @@
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1);
 }
 
-/** Dot products of `nr` rows of A (≤4) with `nc` rows of Bt (≤2), over K (vector body + scalar tail). */
-function nt4x2(K: i32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, nr: i32, nc: i32, acc: i32): void {
+/**
+ * Dot products of `nr` rows of A (≤ 4) with `nc` rows of Bt (≤ 2), over K (vector body + scalar
+ * tail); element (r, j) goes to c + r·rs + j·cs (bytes). A block's last M % 4 = 1 or 2 rows call it
+ * with the operands swapped (4 rows of Bt, 2 of A, rs and cs exchanged) rather than padding those
+ * rows out to 4 aliased ones (25–50% of the multiply-adds wasted); the products commute, so each
+ * element's bits are the same either way.
+ */
+function nt4x2(K: i32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, rs: usize, cs: usize, nr: i32, nc: i32, acc: i32): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
   // Rows past nr / nc alias the last valid row: harmless extra work, results not stored.
@@ -40,57 +46,17 @@ function nt4x2(K: i32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc
     t00 += v0 * x0; t01 += v0 * x1; t10 += v1 * x0; t11 += v1 * x1;
     t20 += v2 * x0; t21 += v2 * x1; t30 += v3 * x0; t31 += v3 * x1;
   }
-  putPair(c, t00, t01, nc, acc);
-  if (nr > 1) putPair(c + ldc, t10, t11, nc, acc);
-  if (nr > 2) putPair(c + 2 * ldc, t20, t21, nc, acc);
-  if (nr > 3) putPair(c + 3 * ldc, t30, t31, nc, acc);
+  putPair(c, t00, t01, cs, nc, acc);
+  if (nr > 1) putPair(c + rs, t10, t11, cs, nc, acc);
+  if (nr > 2) putPair(c + 2 * rs, t20, t21, cs, nc, acc);
+  if (nr > 3) putPair(c + 3 * rs, t30, t31, cs, nc, acc);
 }
 
-/**
- * Dot products of 2 rows of A with `nc` rows of Bt (≤ 4): a block's last M % 4 = 1 or 2 rows, which
- * nt4x2 would compute with its spare rows aliased (25–50% of its multiply-adds wasted). Each element
- * is nt4x2's: the same lanes along k, horizontal sum, scalar tail.
- */
-function nt2x4(K: i32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc: usize, nr: i32, nc: i32, acc: i32): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c02 = f32x4.splat(0), c03 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0), c12 = f32x4.splat(0), c13 = f32x4.splat(0);
-  const a1 = nr > 1 ? a + lda : a;
-  const b1 = nc > 1 ? b + ldb : b, b2 = nc > 2 ? b + 2 * ldb : b1, b3 = nc > 3 ? b + 3 * ldb : b2;
-  const K4 = K & ~3;
-  let off: usize = 0;
-  for (let k = 0; k < K4; k += 4) {
-    const s0 = v128.load(a + off), s1 = v128.load(a1 + off);
-    let x = v128.load(b + off);
-    c00 = madd(s0, x, c00); c10 = madd(s1, x, c10);
-    x = v128.load(b1 + off);
-    c01 = madd(s0, x, c01); c11 = madd(s1, x, c11);
-    x = v128.load(b2 + off);
-    c02 = madd(s0, x, c02); c12 = madd(s1, x, c12);
-    x = v128.load(b3 + off);
-    c03 = madd(s0, x, c03); c13 = madd(s1, x, c13);
-    off += 16;
-  }
-  let t00 = hsum(c00), t01 = hsum(c01), t02 = hsum(c02), t03 = hsum(c03);
-  let t10 = hsum(c10), t11 = hsum(c11), t12 = hsum(c12), t13 = hsum(c13);
-  for (let k = K4; k < K; k++) {
-    const o = <usize>k << 2;
-    const x0 = load<f32>(b + o), x1 = load<f32>(b1 + o), x2 = load<f32>(b2 + o), x3 = load<f32>(b3 + o);
-    const v0 = load<f32>(a + o), v1 = load<f32>(a1 + o);
-    t00 += v0 * x0; t01 += v0 * x1; t02 += v0 * x2; t03 += v0 * x3;
-    t10 += v1 * x0; t11 += v1 * x1; t12 += v1 * x2; t13 += v1 * x3;
-  }
-  putPair(c, t00, t01, nc, acc);
-  if (nc > 2) putPair(c + 8, t02, t03, nc - 2, acc);
-  if (nr > 1) {
-    putPair(c + ldc, t10, t11, nc, acc);
-    if (nc > 2) putPair(c + ldc + 8, t12, t13, nc - 2, acc);
-  }
-}
-
+/** c[0] and, nc > 1, c[cs bytes on] (+)= v0, v1. */
 // @ts-ignore: decorator
-@inline function putPair(c: usize, v0: f32, v1: f32, nc: i32, acc: i32): void {
+@inline function putPair(c: usize, v0: f32, v1: f32, cs: usize, nc: i32, acc: i32): void {
   store<f32>(c, acc ? load<f32>(c) + v0 : v0);
-  if (nc > 1) store<f32>(c, acc ? load<f32>(c, 4) + v1 : v1, 4);
+  if (nc > 1) store<f32>(c + cs, acc ? load<f32>(c + cs) + v1 : v1);
 }
 
 /** C(M,N) (+)= A(M,K)·Bt(N,K)ᵀ; leading dimensions in floats. */
@@ -102,11 +68,12 @@ function nt2x4(K: i32, a: usize, lda: usize, b: usize, ldb: usize, c: usize, ldc
     const nr = min(4, M - i);
     const ai = a + <usize>i * ldaB, ci = c + <usize>i * ldcB;
     if (nr <= 2) {
-      for (let j = 0; j < N; j += 4) nt2x4(K, ai, ldaB, b + <usize>j * ldbB, ldbB, ci + (<usize>j << 2), ldcB, nr, min(4, N - j), acc);
+      // Transposed: 4 rows of Bt against the 2 of A, C's columns as the kernel's rows.
+      for (let j = 0; j < N; j += 4) nt4x2(K, b + <usize>j * ldbB, ldbB, ai, ldaB, ci + (<usize>j << 2), 4, ldcB, min(4, N - j), nr, acc);
       continue;
     }
     for (let j = 0; j < N; j += 2) {
-      nt4x2(K, ai, ldaB, b + <usize>j * ldbB, ldbB, ci + (<usize>j << 2), ldcB, nr, min(2, N - j), acc);
+      nt4x2(K, ai, ldaB, b + <usize>j * ldbB, ldbB, ci + (<usize>j << 2), ldcB, 4, nr, min(2, N - j), acc);
     }
   }
 }
