@@ -6,10 +6,23 @@ import type { Kernel } from './wasm.js';
 
 /** Byte offset of the mailboxes (below the arena, above AssemblyScript's statics). */
 export const MAILBOX_BASE = 512 * 1024;
-const MAILBOX_BYTES = 1024; // per worker: 16 int32 of control, up to 32 f64 arguments, 2 f64 trace times
+const MAILBOX_BYTES = 1024; // per worker: 16 int32 of control, up to 32 f64 arguments, 2 f64 trace times, an error message
 const SEQ = 0, DONE = 1, KERNEL = 2, NARGS = 3, ERROR = 4, TRACING = 5;
 /** f64 index (within a mailbox) of the worker's start and end times of its last kernel, when tracing. */
 const TIMES = 64;
+/** Byte offset (within a mailbox) and capacity of a failed kernel's message, UTF-8; ERROR holds its length + 1. */
+const MESSAGE = 528, MESSAGE_BYTES = MAILBOX_BYTES - MESSAGE;
+
+/**
+ * A kernel that failed (a wasm trap, an abort) on a worker thread, with the worker's own message.
+ * Always a bug: arguments are checked before a kernel runs, so callers must not read it as bad input.
+ */
+export class KernelError extends Error {
+  override name = 'KernelError';
+  constructor(readonly kernel: string, readonly worker: number, reason: string) {
+    super(`ThreadPool: kernel ${kernel} failed in worker ${worker}: ${reason}`);
+  }
+}
 export const MAX_ARGS = 32;
 export const STOP = -1;
 
@@ -145,7 +158,8 @@ export class ThreadPool {
       if (done === seq) break;
       Atomics.wait(i32, base + DONE, done, 1000);
     }
-    if (Atomics.load(i32, base + ERROR) !== 0) throw new Error(`ThreadPool: kernel ${name} failed in worker ${w}`);
+    const error = Atomics.load(i32, base + ERROR);
+    if (error !== 0) throw new KernelError(name, w, readMessage(this.memory, w, error - 1));
   }
 }
 
@@ -172,10 +186,27 @@ export function serveMailbox(w: number, k: Record<string, Kernel>, names: string
       fns[id]!(...args);
       if (tracing) f64[t + 1] = now();
       i32[base + ERROR] = 0;
-    } catch {
-      i32[base + ERROR] = 1;
+    } catch (err) {
+      i32[base + ERROR] = writeMessage(memory, w, err) + 1;
     }
     Atomics.store(i32, base + DONE, seen);
     Atomics.notify(i32, base + DONE);
   }
+}
+
+/** Writes why a kernel failed (message and the first wasm frame of its stack) into worker w's mailbox; returns its byte length. */
+function writeMessage(memory: WebAssembly.Memory, w: number, err: unknown): number {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const frame = e.stack?.split('\n').find((l) => l.includes('wasm'))?.trim();
+  // The memory size this thread sees tells a stale view after another thread grew memory from a real overrun.
+  const text = `${e.message} (${frame ? `${frame}; ` : ''}memory as this worker sees it: ${memory.buffer.byteLength} bytes)`;
+  const bytes = new TextEncoder().encode(text).subarray(0, MESSAGE_BYTES);
+  new Uint8Array(memory.buffer, MAILBOX_BASE + w * MAILBOX_BYTES + MESSAGE, bytes.length).set(bytes);
+  return bytes.length;
+}
+
+function readMessage(memory: WebAssembly.Memory, w: number, length: number): string {
+  // Copied out first: TextDecoder refuses views of shared memory in browsers. A cut may split a character (shown as U+FFFD).
+  const at = MAILBOX_BASE + w * MAILBOX_BYTES + MESSAGE;
+  return new TextDecoder().decode(new Uint8Array(memory.buffer).slice(at, at + length));
 }

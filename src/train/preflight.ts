@@ -4,6 +4,7 @@
 // step grows linearly with the batch from there on, so two points give the slope. The copy and
 // everything it allocated are released afterwards; the real trainer, its RNGs and weights are never
 // touched, so a run's numbers do not change.
+import { KernelError } from '../engine/pool.js';
 import { engine, MAX_MEMORY_BYTES } from '../engine/wasm.js';
 import { buildModel, type ArchSpec } from '../models/index.js';
 import { fuse } from '../nn/fuse.js';
@@ -53,7 +54,8 @@ export function preflight(spec: ArchSpec, recipe: Recipe, height: number, width:
     e.arena.release(mark);
     p2 = b2 === b1 ? p1 : probeStep(spec, recipe, b2, height, width);
   } catch (err) {
-    if (err instanceof UserError || !(err instanceof Error) || /out of memory/.test(err.message)) throw err;
+    // An op's shape check is the images' fault; a kernel that traps or fails on a worker is a bug, never the data's.
+    if (err instanceof UserError || !(err instanceof Error) || /out of memory/.test(err.message) || isKernelFailure(err)) throw err;
     throw new UserError(`${what}: images are ${height}x${width}, which the network ${recipe.arch} cannot take (${err.message})`);
   } finally {
     e.arena.release(mark);
@@ -68,4 +70,9 @@ export function preflight(spec: ArchSpec, recipe: Recipe, height: number, width:
     throw new UserError(`--batch-size ${B} needs about ${gb(stepBytes)} of engine memory for one training step (${Math.round(perImage / 1024)} KiB per ${height}x${width} image), and the engine has ${MAX_MEMORY_BYTES / 2 ** 30} GiB in all; ${hint}`);
   }
   return { stepBytes, perImageBytes: perImage, maxBatch };
+}
+
+/** A failure inside wasm (a trap or abort on the calling thread, or any failure on a worker). */
+export function isKernelFailure(err: Error): boolean {
+  return err instanceof KernelError || err instanceof WebAssembly.RuntimeError || /^wasm abort/.test(err.message);
 }
