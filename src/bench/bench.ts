@@ -7,7 +7,7 @@ import { engine } from '../engine/wasm.js';
 import { zooSpec, type ArchSpec } from '../models/index.js';
 import { describeMachine, machineInfo } from '../util/machine.js';
 import { benchConvLayers, type LayerRate } from './layers.js';
-import { DEFAULT_RECIPE, EVAL_BATCH, recipeOf, type Recipe } from '../train/recipe.js';
+import { DEFAULT_RECIPE, EVAL_BATCH, recipeOf, unpaddedConvOf, type Recipe } from '../train/recipe.js';
 import { evaluate, makeTrainer, trainEpoch } from '../train/trainer.js';
 import type { UnpaddedConv } from '../kernels/conv.js';
 
@@ -116,6 +116,6 @@ export function benchTraining(o: BenchOptions): BenchResult {
     kernels,
     pool,
     layers,
-    unpaddedConv: recipe.unpaddedConv ?? 'winograd',
+    unpaddedConv: unpaddedConvOf(recipe),
   };
 }

@@ -109,3 +109,8 @@ export function recipeOf(spec: ArchSpec, base: Readonly<Recipe> = DEFAULT_RECIPE
 
 /** Evaluation batch: activations are ~240 KB per image, so 250 keeps the arena near 60 MB. */
 export const EVAL_BATCH = 250;
+
+/** How the recipe's unpadded 3×3 convs compute (its unpaddedConv, Winograd when absent). */
+export function unpaddedConvOf(r: Pick<Recipe, 'unpaddedConv'>): UnpaddedConv {
+  return r.unpaddedConv ?? 'winograd';
+}

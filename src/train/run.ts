@@ -11,7 +11,7 @@ import { analyseSpec, MNIST_INPUT, sourceOf, zooSpec, type ArchSpec } from '../m
 import { UserError } from '../util/errors.js';
 import type { EpochRecord } from './metrics.js';
 import { preflight } from './preflight.js';
-import type { Recipe } from './recipe.js';
+import { unpaddedConvOf, type Recipe } from './recipe.js';
 import { encodeModel, unpaddedConvMetadata } from '../io/model-file.js';
 import { withScoredWeights } from './ema.js';
 import { evaluateEpoch } from './precise-bn.js';
@@ -128,7 +128,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   preflight(plan.spec, recipe, dataset.train.height, dataset.train.width, options.dataDir ?? dataset.name);
   const trainer = makeTrainer(plan.spec, recipe, seed, dataset.train.count, { input, classes: CLASSES });
   // The model file carries its numerics where the spec's recipe block does not already say them.
-  const unpaddedMeta = unpaddedConvMetadata(recipe.unpaddedConv ?? 'winograd', plan.spec);
+  const unpaddedMeta = unpaddedConvMetadata(unpaddedConvOf(recipe), plan.spec);
   const { dir, release } = takeFolder(plan, o, () => configJson(plan, dataset, val, trainer));
   try {
     let records: EpochRecord[] = [];

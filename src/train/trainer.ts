@@ -21,7 +21,7 @@ import { NumericalError, UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { argmax } from '../util/argmax.js';
 import { WeightEma } from './ema.js';
-import { EVAL_BATCH, type Recipe } from './recipe.js';
+import { EVAL_BATCH, unpaddedConvOf, type Recipe } from './recipe.js';
 
 export interface EpochStats {
   loss: number;
@@ -70,7 +70,7 @@ export function makeTrainer(arch: ArchSpec | Module, recipe: Recipe, seed: numbe
   const rngs = { data: root.fork(), augment: root.fork(), dropout: root.fork() };
   const built = arch instanceof Module ? arch : buildModel(arch, { initRng, dropoutRng: rngs.dropout, dropout: recipe.dropout ?? undefined, ...data });
   // The kernels' numerics are the recipe's too (only unpadded 3×3 convs have a choice).
-  setUnpaddedConv(built, recipe.unpaddedConv ?? 'winograd');
+  setUnpaddedConv(built, unpaddedConvOf(recipe));
   const model = built instanceof Sequential ? fuse(built) : built;
   const params = model.parameters();
   const optimizer: Optimizer =
