@@ -3,6 +3,7 @@
 // returns its layer table, so a bad file is refused with the layer and the problem before training.
 import { ZOO } from '../src/models/index.js';
 import type { EngineClient } from './client.js';
+import type { ModelInfo } from './protocol.js';
 import { byId, el } from './views.js';
 
 export class ArchChoice {
@@ -12,7 +13,9 @@ export class ArchChoice {
   private readonly table = byId('arch-summary');
   private loaded: { name: string; spec: unknown } | null = null;
 
-  constructor(private readonly engine: EngineClient, private readonly onError: (msg: string) => void) {
+  constructor(private readonly engine: EngineClient, private readonly onError: (msg: string) => void,
+    /** Called with each architecture shown (e.g. to default the batch size to its recipe's). */
+    private readonly onShown: (info: ModelInfo) => void = () => undefined) {
     this.select.replaceChildren(...Object.entries(ZOO).map(([name, z]) => {
       const o = el('option', '', name);
       o.title = z.description;
@@ -52,6 +55,7 @@ export class ArchChoice {
       const m = await this.engine.call('describe', { spec: this.spec(), source: this.select.value });
       this.title.textContent = `Architecture: ${m.arch}, ${m.params.toLocaleString('en-US')} parameters`;
       this.table.textContent = m.summary;
+      this.onShown(m);
     } catch (err) {
       this.onError(err instanceof Error ? err.message : String(err));
     }

@@ -7,6 +7,7 @@ import type { Module } from '../src/nn/module.js';
 import { classify, loadModelBytes } from '../src/infer/classify.js';
 import { buildModel, parseArchSpec, type ArchSpec } from '../src/models/index.js';
 import { formatLayerTable } from '../src/models/summary.js';
+import { recipeOf } from '../src/train/recipe.js';
 import { Rng } from '../src/util/rng.js';
 import { fetchSplit } from './data.js';
 import type { CallName, Calls, Reply, Request, TrainEvent } from './protocol.js';
@@ -41,7 +42,7 @@ const handlers: { [K in CallName]: Handler<K> } = {
   },
   describe({ spec, source }) {
     const s = parseArchSpec(spec, source);
-    return describe(buildModel(s, { initRng: new Rng(0), dropoutRng: new Rng(0) }), s);
+    return { ...describe(buildModel(s, { initRng: new Rng(0), dropoutRng: new Rng(0) }), s), batchSize: recipeOf(s).batchSize };
   },
   classify({ model: name, pixels, count }) {
     const model = models.get(name);

@@ -179,8 +179,11 @@ async function start(): Promise<void> {
     byId('curves-figure').hidden = false;
     byId('metrics-link').hidden = !site.metrics;
   }
-  const arch = new ArchChoice(infer, (msg) => (byId('train-status').textContent = msg));
-  train = new TrainPanel({ workerScript, threads, maxImages: site.data.train, onTrained, spec: () => arch.spec() });
+  const panel = new TrainPanel({ workerScript, threads, maxImages: site.data.train, onTrained, spec: () => arch.spec() });
+  const arch = new ArchChoice(infer, (msg) => (byId('train-status').textContent = msg), (m) => {
+    if (m.batchSize !== undefined) panel.useBatchSize(m.batchSize);
+  });
+  train = panel;
   status.textContent = `Engine ready: WebAssembly ${info.variant === 'relaxed' ? 'relaxed SIMD' : 'SIMD128'}, ${threads} training thread${threads === 1 ? '' : 's'}${crossOriginIsolated ? '' : ' (not cross-origin isolated)'}.`;
   await onModelChange();
 }

@@ -14,6 +14,8 @@ export interface ModelInfo {
   params: number;
   /** The architecture's name (from the model file's spec). */
   arch: string;
+  /** describe only: the batch size of the architecture's recipe (the training form's default). */
+  batchSize?: number;
 }
 
 export interface TrainOptions {

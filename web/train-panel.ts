@@ -1,4 +1,4 @@
-// "Train in the browser": the form (images, epochs, batch size; the recipe's batch size by default),
+// "Train in the browser": the form (images, epochs, batch size; the chosen architecture recipe's batch size by default),
 // a fresh engine worker per run (so Stop simply ends it and nothing leaks between runs), the progress
 // bar, images/s, the live chart and the download button. Hands the trained model to the page through
 // `onTrained`; after Stop, the model of the last finished epoch (sent with each epoch's event).
@@ -62,6 +62,12 @@ export class TrainPanel {
     this.stop.addEventListener('click', () => this.client?.terminate('Stopped.'));
     this.download.addEventListener('click', () => this.save());
     drawChart(this.chart, [], 2);
+  }
+
+  /** Offers and chooses `batchSize` (an architecture's recipe's) besides the usual sizes; not during a run. */
+  useBatchSize(batchSize: number): void {
+    if (this.client) return;
+    fillSelect(this.batch, [...new Set([...BATCHES, batchSize])].sort((a, b) => a - b), batchSize);
   }
 
   options(): TrainOptions {

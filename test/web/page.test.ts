@@ -175,7 +175,11 @@ describe('the web page in Chromium', { skip }, () => {
     await drawWithMouse(page, ONE);
     const r = await page.evaluate(() => window.__tinyMnist.classifyCanvas());
     assert.equal(r?.probabilities.length, 10);
+    // The batch size follows the chosen architecture's recipe: fast trains at 256, seed16k at 128.
+    await page.selectOption('#train-arch', 'fast');
+    await page.waitForFunction(() => (document.querySelector('#train-batch') as HTMLSelectElement | null)?.value === '256', null, { timeout: 10_000 });
     await page.selectOption('#train-arch', 'seed16k');
+    await page.waitForFunction((b) => (document.querySelector('#train-batch') as HTMLSelectElement | null)?.value === b, String(DEFAULT_RECIPE.batchSize), { timeout: 10_000 });
     assert.deepEqual(errors, []);
   });
 
