@@ -1,6 +1,7 @@
 // Using a saved model from Node: load it from a file, evaluate it on a test set, classify PNG files.
 // The environment-agnostic part (bytes → model, digits → probabilities) is classify.ts.
 import { loadIdxTestSet } from '../data/datasets.js';
+import { NUM_CLASSES } from '../data/constants.js';
 import { toMnistDigit } from '../data/digit.js';
 import { initEngine } from '../engine/node.js';
 import { readPngGrey } from '../io/png.js';
@@ -27,17 +28,23 @@ export interface EvalOptions {
   threads?: number;
 }
 
-/** Test loss and accuracy; needs only the t10k-* files. Refuses an empty test set and non-finite outputs. */
-export function evaluateFile(o: EvalOptions): EpochStats {
+export interface EvalResult extends EpochStats {
+  /** confusion[label][predicted]: how many test images of each digit went to each class. */
+  confusion: number[][];
+}
+
+/** Test loss, accuracy and confusion matrix; needs only the t10k-* files. Refuses an empty test set and non-finite outputs. */
+export function evaluateFile(o: EvalOptions): EvalResult {
   initEngine({ threads: o.threads });
   const model = loadModel(o.model, o.arch);
   const test = loadIdxTestSet(o.dataDir, o.limitTest);
   if (test.count === 0) throw new UserError(`${o.dataDir ?? 'the MNIST data'}: the test set has no images; nothing to evaluate`);
-  const r = evaluate(model, test);
+  const cells = new Int32Array(NUM_CLASSES * NUM_CLASSES);
+  const r = evaluate(model, test, undefined, cells);
   if (!Number.isFinite(r.loss)) {
     throw new NumericalError(`${o.model}: the model's outputs are not finite (test loss ${r.loss}), so its accuracy means nothing; its weights are out of range`);
   }
-  return r;
+  return { ...r, confusion: Array.from({ length: NUM_CLASSES }, (_, i) => Array.from(cells.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES))) };
 }
 
 export interface Prediction {

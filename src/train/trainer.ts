@@ -223,15 +223,23 @@ export function forEachBatch(data: Split, count: number, batchSize: number, fn: 
   });
 }
 
-/** Loss and accuracy of `model` in evaluation mode (running BatchNorm statistics, no dropout). */
-export function evaluate(model: Module, data: Split, batchSize = EVAL_BATCH): EpochStats {
+/**
+ * Loss and accuracy of `model` in evaluation mode (running BatchNorm statistics, no dropout).
+ * confusion (K·K, K classes): adds 1 at [label·K + predicted] for every image.
+ */
+export function evaluate(model: Module, data: Split, batchSize = EVAL_BATCH, confusion?: Int32Array): EpochStats {
   model.eval();
   let lossSum = 0, correct = 0;
   forEachBatch(data, data.count, batchSize, (x, start, B) => {
     const target = data.labels.subarray(start, start + B);
     const logp = model.forward(x);
     lossSum += nllLoss(logp, target).item() * B;
-    correct += argmaxCorrect(logp.data(), target, logp.shape[1]!);
+    const K = logp.shape[1]!, p = logp.data();
+    correct += argmaxCorrect(p, target, K);
+    if (confusion) {
+      if (confusion.length !== K * K) throw new Error(`evaluate: confusion has ${confusion.length} cells for ${K} classes`);
+      for (let n = 0; n < B; n++) confusion[target[n]! * K + argmax(p.subarray(n * K, (n + 1) * K))]!++;
+    }
   });
   return { loss: lossSum / data.count, accuracy: (100 * correct) / data.count, correct, total: data.count };
 }

@@ -1,6 +1,6 @@
 // Using a saved model in-process (fast; the CLI tests run the same through eval, predict and serve):
 // classify against the model run on inputs normalised here by PyTorch's MNIST constants; evaluateFile
-// against classify's own answers counted here; predictFiles on PNGs of test digits, a blank image and
+// and its confusion matrix against classify's own answers counted here; predictFiles on PNGs of test digits, a blank image and
 // a broken file; and a model whose weights overflow, refused with the tensor that holds the largest.
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,6 +63,20 @@ describe('inference in-process', () => {
     writeFileSync(path.join(empty, 't10k-images-idx3-ubyte'), be(0x803, 0, 28, 28));
     writeFileSync(path.join(empty, 't10k-labels-idx1-ubyte'), be(0x801, 0));
     assert.throws(() => evaluateFile({ model: MODEL, dataDir: empty, threads: 1 }), (e: unknown) => e instanceof UserError && /the test set has no images/.test(e.message));
+  });
+
+  it('evaluateFile\'s confusion matrix: classify\'s answers tallied here, rows the true digit', () => {
+    closeEngine();
+    const n = 2000, r = evaluateFile({ model: MODEL, limitTest: n, threads: 2 });
+    initEngine({ threads: 1 });
+    const all = loadIdxTestSet(undefined, n);
+    const probs = classify(loadModel(MODEL), Array.from({ length: n }, (_, i) => Float32Array.from(all.images.subarray(i * 784, (i + 1) * 784), (v) => v / 255)));
+    const expected = Array.from({ length: 10 }, () => new Array<number>(10).fill(0));
+    probs.forEach((p, i) => expected[all.labels[i]!]![argmax(p)]!++);
+    assert.deepEqual(r.confusion, expected);
+    const mistakes = expected.flatMap((row, t) => row.filter((_, p) => p !== t)).reduce((a, b) => a + b, 0);
+    assert.ok(mistakes >= 3, `the check needs some mistakes to place, got ${mistakes}`);
+    assert.equal(mistakes, n - r.correct);
   });
 
   it('predictFiles: digits classified, a blank image has no digit, a broken file is reported and the rest go on', () => {
