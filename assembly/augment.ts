@@ -7,9 +7,12 @@
 // (no fused multiply-add, IEEE floor and division), so the bits are the reference's; the taps of the
 // bilinear sample are still read one by one, with out-of-image taps read as zero.
 
-/** Per image, 7 f64 in params: cos/s, sin/s, brightness factor, contrast factor, brightness first (0/1), tx, ty. */
+/**
+ * Per image, 7 f64 in params: cos/s, sin/s, brightness factor, contrast factor, brightness first (0/1), tx, ty.
+ * fields: 0, or per image an elastic displacement field of 2·H·W f64 (src/data/elastic.ts).
+ */
 export function augment_batch(src: usize, params: usize, out: usize, k0: i32, k1: i32, H: i32, W: i32,
-  mean: f64, std: f64, work: usize): void {
+  mean: f64, std: f64, work: usize, fields: usize): void {
   const pixels = H * W;
   const unit = work, img = work + (<usize>pixels << 3);
   for (let k = k0; k < k1; k++) {
@@ -22,7 +25,8 @@ export function augment_batch(src: usize, params: usize, out: usize, k0: i32, k1
     }
     for (; p < pixels; p++) store<f64>(unit + (<usize>p << 3), <f64>load<u8>(s + <usize>p) / 255);
     const q = params + (<usize>(7 * k) << 3);
-    affine(img, unit, H, W, load<f64>(q), load<f64>(q, 8), load<f64>(q, 40), load<f64>(q, 48));
+    const field = fields ? fields + (<usize>(2 * k * pixels) << 3) : 0;
+    affine(img, unit, H, W, load<f64>(q), load<f64>(q, 8), load<f64>(q, 40), load<f64>(q, 48), field);
     const b = load<f64>(q, 16), c = load<f64>(q, 24);
     if (load<f64>(q, 32) != 0) {
       brightness(img, pixels, b);
@@ -47,36 +51,56 @@ export function augment_batch(src: usize, params: usize, out: usize, k0: i32, k1
   return load<f64>(a + (<usize>i << 3));
 }
 
-/** affineBilinear of src/data/augment.ts: dst (H,W) = src scaled, rotated about the centre and shifted, zero outside. */
-function affine(dst: usize, src: usize, H: i32, W: i32, a: f64, b: f64, tx: f64, ty: f64): void {
+/**
+ * affineBilinear of src/data/augment.ts: dst (H,W) = src scaled, rotated about the centre and shifted,
+ * zero outside; with a field (≠ 0), each output pixel displaced first, one pixel at a time.
+ */
+function affine(dst: usize, src: usize, H: i32, W: i32, a: f64, b: f64, tx: f64, ty: f64, field: usize): void {
   const cx = <f64>(W - 1) / 2, cy = <f64>(H - 1) / 2;
   const ox = cx + tx, oy = cy + ty;
+  if (field) {
+    const pixels = H * W;
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const p = y * W + x;
+        // augment.ts's displaced expressions, in its order.
+        const X = <f64>x + at(field, p), Y = <f64>y + at(field, pixels + p);
+        const xs = -a * ox - b * (Y - oy) + cx + a * X;
+        const ys = -b * ox + a * (Y - oy) + cy + b * X;
+        store<f64>(dst + (<usize>p << 3), sample(src, H, W, xs, ys));
+      }
+    }
+    return;
+  }
   for (let y = 0; y < H; y++) {
     const xRow = -a * ox - b * (<f64>y - oy) + cx;
     const yRow = -b * ox + a * (<f64>y - oy) + cy;
     const row = y * W;
     let x = 0;
     for (; x + 2 <= W; x += 2) store<v128>(dst + (<usize>(row + x) << 3), affinePair(src, H, W, a, b, xRow, yRow, x));
-    for (; x < W; x++) {
-      const xs = xRow + a * <f64>x, ys = yRow + b * <f64>x;
-      const fx0 = Math.floor(xs), fy0 = Math.floor(ys);
-      const fx = xs - fx0, fy = ys - fy0;
-      const x0 = <i32>fx0, y0 = <i32>fy0;
-      let v: f64 = 0;
-      if (fx0 >= 0 && fy0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
-        const i = y0 * W + x0;
-        v = (at(src, i) * (1 - fx) + at(src, i + 1) * fx) * (1 - fy) + (at(src, i + W) * (1 - fx) + at(src, i + W + 1) * fx) * fy;
-      } else if (fx0 >= -1 && fy0 >= -1 && fx0 < <f64>W && fy0 < <f64>H) {
-        // Border: taps outside the image read as zero.
-        const i = y0 * W + x0;
-        const inX0 = x0 >= 0, inX1 = x0 + 1 < W, inY0 = y0 >= 0, inY1 = y0 + 1 < H;
-        const v00 = inX0 && inY0 ? at(src, i) : 0, v10 = inX1 && inY0 ? at(src, i + 1) : 0;
-        const v01 = inX0 && inY1 ? at(src, i + W) : 0, v11 = inX1 && inY1 ? at(src, i + W + 1) : 0;
-        v = (v00 * (1 - fx) + v10 * fx) * (1 - fy) + (v01 * (1 - fx) + v11 * fx) * fy;
-      }
-      store<f64>(dst + (<usize>(row + x) << 3), v);
-    }
+    for (; x < W; x++) store<f64>(dst + (<usize>(row + x) << 3), sample(src, H, W, xRow + a * <f64>x, yRow + b * <f64>x));
   }
+}
+
+/** The bilinear sample of src at (xs, ys), zero outside: the scalar code of affineBilinear. */
+// @ts-ignore: decorator
+@inline function sample(src: usize, H: i32, W: i32, xs: f64, ys: f64): f64 {
+  const fx0 = Math.floor(xs), fy0 = Math.floor(ys);
+  const fx = xs - fx0, fy = ys - fy0;
+  const x0 = <i32>fx0, y0 = <i32>fy0;
+  let v: f64 = 0;
+  if (fx0 >= 0 && fy0 >= 0 && x0 + 1 < W && y0 + 1 < H) {
+    const i = y0 * W + x0;
+    v = (at(src, i) * (1 - fx) + at(src, i + 1) * fx) * (1 - fy) + (at(src, i + W) * (1 - fx) + at(src, i + W + 1) * fx) * fy;
+  } else if (fx0 >= -1 && fy0 >= -1 && fx0 < <f64>W && fy0 < <f64>H) {
+    // Border: taps outside the image read as zero.
+    const i = y0 * W + x0;
+    const inX0 = x0 >= 0, inX1 = x0 + 1 < W, inY0 = y0 >= 0, inY1 = y0 + 1 < H;
+    const v00 = inX0 && inY0 ? at(src, i) : 0, v10 = inX1 && inY0 ? at(src, i + 1) : 0;
+    const v01 = inX0 && inY1 ? at(src, i + W) : 0, v11 = inX1 && inY1 ? at(src, i + W + 1) : 0;
+    v = (v00 * (1 - fx) + v10 * fx) * (1 - fy) + (v01 * (1 - fx) + v11 * fx) * fy;
+  }
+  return v;
 }
 
 /** Tap (x, y) of src, or 0 outside the image. */

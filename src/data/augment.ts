@@ -6,6 +6,7 @@
 import { MNIST_MEAN, MNIST_STD } from './constants.js';
 import type { Split } from './datasets.js';
 import type { Rng } from '../util/rng.js';
+import { drawElastic, elasticField } from './elastic.js';
 
 export interface AugmentOptions {
   /** Rotation angle drawn uniformly from [-rotateDeg, rotateDeg]; positive = counter-clockwise. */
@@ -18,6 +19,8 @@ export interface AugmentOptions {
   translate?: number;
   /** Scale factor drawn from [1-scale, 1+scale] (zoom about the centre). 0 or absent: none. */
   scale?: number;
+  /** Elastic distortion (elastic.ts): control points moved uniform(±elastic) pixels. 0 or absent: none. */
+  elastic?: number;
 }
 
 // byte -> float in [0,1], and byte -> normalised float; float64 so both paths round identically.
@@ -42,7 +45,7 @@ export function checkBatch(src: Split, indices: ArrayLike<number>, start: number
 }
 
 export function checkAugment(aug: AugmentOptions): void {
-  for (const key of ['rotateDeg', 'brightness', 'contrast', 'translate', 'scale'] as const) {
+  for (const key of ['rotateDeg', 'brightness', 'contrast', 'translate', 'scale', 'elastic'] as const) {
     const v = aug[key] ?? 0;
     if (!Number.isFinite(v) || v < 0) throw new RangeError(`augment ${key} must be a finite number >= 0, got ${v}`);
   }
@@ -80,7 +83,8 @@ export function rotateBilinear(dst: Float64Array, src: ArrayLike<number>, height
  * torchvision's affine (no shear) into dst (H,W): the output is src scaled by s, rotated by θ about
  * the centre c = ((W-1)/2, (H-1)/2) and shifted by (tx, ty); a = cos θ / s, b = sin θ / s. Inverse map
  * from output pixels, bilinear, zero outside the image. With s = 1 and t = 0 the arithmetic is exactly
- * the plain rotation's (x - cx - 0 and cos/1 round to the same values).
+ * the plain rotation's (x - cx - 0 and cos/1 round to the same values). field (2,H,W; elastic.ts):
+ * output pixel (x, y) is mapped as if it were (x + dx, y + dy); a zero field gives the same bits as none.
  */
 export function affineBilinear(
   dst: Float64Array,
@@ -91,7 +95,9 @@ export function affineBilinear(
   b: number,
   tx: number,
   ty: number,
+  field?: Float64Array,
 ): void {
+  const pixels = height * width;
   const cx = (width - 1) / 2;
   const cy = (height - 1) / 2;
   const ox = cx + tx; // the output centre
@@ -102,8 +108,13 @@ export function affineBilinear(
     const yRow = -b * ox + a * (y - oy) + cy;
     const row = y * width;
     for (let x = 0; x < width; x++) {
-      const xs = xRow + a * x;
-      const ys = yRow + b * x;
+      let xs = xRow + a * x, ys = yRow + b * x;
+      if (field) {
+        // The same expressions with the displaced (X, Y): association as xRow's, then + a·X.
+        const X = x + field[row + x]!, Y = y + field[pixels + row + x]!;
+        xs = -a * ox - b * (Y - oy) + cx + a * X;
+        ys = -b * ox + a * (Y - oy) + cy + b * X;
+      }
       const x0 = Math.floor(xs);
       const y0 = Math.floor(ys);
       const fx = xs - x0;
@@ -184,8 +195,9 @@ export function affineOf(d: Pick<AugmentDraw, 'angle' | 'scale'>): { a: number; 
 }
 
 /**
- * Like normaliseBatch, but with aug each image is rotated (and shifted, scaled), then brightness and
- * contrast are jittered in a random order; the rng draws of each image are drawAugment's.
+ * Like normaliseBatch, but with aug each image is rotated (and shifted, scaled, elastically
+ * distorted), then brightness and contrast are jittered in a random order; the rng draws of each
+ * image are drawAugment's, then (only with elastic > 0) drawElastic's.
  * aug = null is exactly normaliseBatch (no rng draws).
  */
 export function augmentBatch(
@@ -207,6 +219,7 @@ export function augmentBatch(
   const pixels = height * width;
   const unit = new Float64Array(pixels); // source image in [0,1], reused for every image
   const work = new Float64Array(pixels); // transformed + jittered image
+  const field = (aug.elastic ?? 0) > 0 ? new Float64Array(2 * pixels) : undefined; // drawn after drawAugment, per image
   for (let k = 0; k < count; k++) {
     const from = indices[start + k]! * pixels;
     for (let p = 0; p < pixels; p++) unit[p] = UNIT_LUT[images[from + p]!]!;
@@ -214,7 +227,8 @@ export function augmentBatch(
     const d = drawAugment(rng, aug);
     const { brightnessFirst, b, c } = d;
     const m = affineOf(d);
-    affineBilinear(work, unit, height, width, m.a, m.b, d.tx, d.ty);
+    if (field) elasticField(drawElastic(rng, aug.elastic!), height, width, field);
+    affineBilinear(work, unit, height, width, m.a, m.b, d.tx, d.ty, field);
     if (brightnessFirst) {
       adjustBrightness(work, b);
       adjustContrast(work, c);

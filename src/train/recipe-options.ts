@@ -36,6 +36,7 @@ export const RECIPE_OPTIONS: readonly RecipeOption[] = [
   { flag: 'rotate', type: 'number', min: 0, max: 180, help: 'random rotation ± degrees', fields: ['rotateDeg'] },
   { flag: 'translate', type: 'int', min: 0, max: 14, help: 'random shift ± whole pixels in x and y (torchvision RandomAffine translate)', fields: ['translate'] },
   { flag: 'scale', type: 'number', min: 0, max: 0.5, help: 'random scale 1 ± N about the centre', fields: ['scale'] },
+  { flag: 'elastic', type: 'number', min: 0, max: 4, help: 'random elastic distortion: the displacement field is smooth between a 5x5 grid of control points, each moved ± N pixels (0: off; the default)', fields: ['elastic'] },
   { flag: 'ema', type: 'number', min: 0, max: 0.99999, help: 'average the weights over steps with this decay (e.g. 0.999; needs --bn-recalibrate > 0); evaluations and model.safetensors use the average (0: off)', fields: ['ema'] },
   { flag: 'unpadded-conv', type: 'string', choices: ['winograd', 'im2col'], help: 'how unpadded 3x3 convs compute: winograd (faster; the default) or im2col (the numerics of runs made before 2026-11-28, e.g. the tiny entry\'s records)', fields: ['unpaddedConv'] },
   { flag: 'test-every', type: 'int', min: 1, max: 10000, help: 'score the test set (and --val) only after every N-th epoch and the last; the other epochs leave their test columns empty (the run and its weights are the same for any N)', fields: ['testEvery'] },

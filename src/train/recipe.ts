@@ -43,6 +43,8 @@ export interface Recipe {
   /** Augmentation: shift ± whole pixels in x and y, and scale 1 ± scale (torchvision's RandomAffine); 0: off. */
   translate: number;
   scale: number;
+  /** Augmentation: elastic distortion (data/elastic.ts), control points moved ± this many pixels. Absent or 0: off. */
+  elastic?: number;
   brightness: number;
   contrast: number;
   /**

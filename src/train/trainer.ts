@@ -151,7 +151,7 @@ export function* trainEpochSteps(t: Trainer, data: Split, onProgress?: Progress)
   const { model, optimizer, schedule, recipe: r } = t;
   model.train();
   const order = t.rngs.data.shuffle(Uint32Array.from({ length: data.count }, (_, i) => i));
-  const aug: AugmentOptions = { rotateDeg: r.rotateDeg, brightness: r.brightness, contrast: r.contrast, translate: r.translate, scale: r.scale };
+  const aug: AugmentOptions = { rotateDeg: r.rotateDeg, brightness: r.brightness, contrast: r.contrast, translate: r.translate, scale: r.scale, elastic: r.elastic ?? 0 };
   const labels = new Int32Array(r.batchSize);
   let lossSum = 0, correct = 0, seen = 0;
   const t0 = performance.now();

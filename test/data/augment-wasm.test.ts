@@ -1,6 +1,6 @@
 // The wasm augmentation against the JavaScript reference (src/data/augment.ts): the same output
 // bits and the same generator state afterwards, with 1 and 2 threads, including strong settings
-// that exercise the zero-filled border and both clamps.
+// that exercise the zero-filled border and both clamps, and elastic distortion.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { augmentBatch, type AugmentOptions } from '../../src/data/augment.js';
@@ -24,6 +24,9 @@ const SETTINGS: AugmentOptions[] = [
   { rotateDeg: 0, brightness: 0, contrast: 0, translate: 6, scale: 0.45 },
   // Brightness within 0.0005 of 1: white pixels land just below or above 1, where the clamp decides.
   { rotateDeg: 0, brightness: 0.0005, contrast: 0 },
+  // Elastic distortion, mild (as trained) and strong (displaced far over the border), with the affine parts.
+  { rotateDeg: 7, brightness: 0.1, contrast: 0.1, elastic: 1.5 },
+  { rotateDeg: 30, brightness: 0.1, contrast: 0.1, translate: 2, scale: 0.2, elastic: 4 },
 ];
 
 after(closeEngine);
