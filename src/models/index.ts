@@ -3,6 +3,7 @@
 import seed16kJson from './zoo/seed16k.json' with { type: 'json' };
 import tinyJson from './zoo/tiny.json' with { type: 'json' };
 import fastJson from './zoo/fast.json' with { type: 'json' };
+import accurateJson from './zoo/accurate.json' with { type: 'json' };
 import { UserError } from '../util/errors.js';
 import { parseArchSpec, type ArchSpec } from './spec.js';
 
@@ -16,6 +17,7 @@ export const ZOO: Readonly<Record<string, { spec: ArchSpec; description: string 
   seed16k: { spec: parseArchSpec(seed16kJson, 'zoo/seed16k.json'), description: seed16kJson.description },
   tiny: { spec: parseArchSpec(tinyJson, 'zoo/tiny.json'), description: tinyJson.description },
   fast: { spec: parseArchSpec(fastJson, 'zoo/fast.json'), description: fastJson.description },
+  accurate: { spec: parseArchSpec(accurateJson, 'zoo/accurate.json'), description: accurateJson.description },
 });
 
 /** A zoo entry's spec by name. */

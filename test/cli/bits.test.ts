@@ -31,6 +31,11 @@ const CASES: Array<[string, string[], string]> = [
   // results/fast, whose seed-1 run was re-run to the same model file.
   ['fast zoo entry (unpadded convs by Winograd, batch 256), 2 threads', ['--threads', '2', '--arch', 'fast'],
     'd70ba355829b752b4492ffe512dc3f1bef112d731c3c8026c1733eeaeabe0308'],
+  // accurate: six unpadded 3×3 convs, the four with outputs 24×24 to 6×6 by Winograd F(4×4), the first
+  // (one input channel) and the last (4×4 out) by im2col; default recipe; hash from the code that
+  // wrote results/accurate.
+  ['accurate zoo entry (unpadded convs, Winograd and im2col), 2 threads', ['--threads', '2', '--arch', 'accurate'],
+    '373c9e9a4955e0a411e031658311a0e7561e5f85c88b0db85af4e9484344dab2'],
 ];
 
 describe('bits of the quick check', () => {

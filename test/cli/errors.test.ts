@@ -84,7 +84,7 @@ const CASES: Array<[string[], RegExp]> = [
   [['eval', '--model', notSafetensors], /junk\.safetensors: /],
   [['predict'], /give at least one PNG file/],
   [['predict', '--model', model, notPng], /digit\.png: /],
-  [['summary', '--arch', 'resnet'], /unknown architecture "resnet" \(the zoo has seed16k, tiny, fast; or give a \.json file\)/],
+  [['summary', '--arch', 'resnet'], /unknown architecture "resnet" \(the zoo has seed16k, tiny, fast, accurate; or give a \.json file\)/],
   [['summary', '--arch', 'no/such.json'], /no\/such\.json: no such file/],
   // Ordinary failures of a run: one line with the cause and what to do, nothing written.
   [['train', ...QUICK, '--out', aFile], /a-file: is a file, not a folder/],

@@ -24,7 +24,7 @@ describe('shipped model', () => {
     assert.equal(missing.code, 2);
   });
 
-  for (const name of ['tiny', 'fast']) {
+  for (const name of ['tiny', 'fast', 'accurate']) {
     it(`eval --arch ${name} scores the ${name} zoo entry's shipped weights at its record's final accuracy (results/${name}/seed-1)`, () => {
       const csv = readFileSync(`${ROOT}results/${name}/seed-1/metrics.csv`, 'utf8').trim().split('\n');
       const last = csv[csv.length - 1]!.split(',');

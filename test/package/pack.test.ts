@@ -27,7 +27,7 @@ const REQUIRED = [
   'package.json', 'README.md', 'bin/tiny-mnist.js', 'build/kernels-relaxed.wasm', 'build/kernels-simd.wasm',
   'dist/src/index.js', 'dist/src/index.d.ts', 'dist/web/index.html', 'dist/web/app.js', 'dist/web/engine-worker.js',
   'dist/web/pool-worker.js', 'dist/web/kernels-relaxed.wasm', 'dist/web/kernels-simd.wasm', 'models/seed16k.safetensors', 'models/tiny.safetensors',
-  'models/fast.safetensors',
+  'models/fast.safetensors', 'models/accurate.safetensors',
 ];
 
 /** Every file under src/ with one of `exts`, relative to src/. */
