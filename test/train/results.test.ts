@@ -18,6 +18,9 @@ import { ROOT } from '../helpers.js';
 const GOALS: Record<string, { seeds: number[]; maxParams: number; maxEpochs: number; each: number; mean: number }> = {
   seed16k: { seeds: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], maxParams: 17999, maxEpochs: 19, each: 99.45, mean: 99.52 },
   tiny: { seeds: [1, 2, 3], maxParams: 5000, maxEpochs: 15, each: 99.4, mean: 99.4 },
+  accurate: { seeds: [1, 2, 3], maxParams: 17999, maxEpochs: 19, each: 99.55, mean: 99.6 },
+  // fast's goal is > 99.4% (and under 60 s, which its records do not meet and this does not check).
+  fast: { seeds: [1, 2, 3], maxParams: 17999, maxEpochs: 19, each: 99.41, mean: 99.41 },
 };
 
 const finalAcc = (dir: string): { acc: number; epochs: number } => {
