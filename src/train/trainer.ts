@@ -127,9 +127,15 @@ function allFinite(params: readonly { data(): Float32Array }[]): boolean {
   return true;
 }
 
-function argmaxCorrect(logp: Float32Array, labels: ArrayLike<number>, K: number): number {
+/** How many rows of logp (N,K) have their largest value at the label; confusion (K·K): +1 at [label·K + predicted] per row. */
+function argmaxCorrect(logp: Float32Array, labels: ArrayLike<number>, K: number, confusion?: Int32Array): number {
+  if (confusion && confusion.length !== K * K) throw new Error(`evaluate: confusion has ${confusion.length} cells for ${K} classes`);
   let correct = 0;
-  for (let n = 0; n < labels.length; n++) if (argmax(logp.subarray(n * K, (n + 1) * K)) === labels[n]) correct++;
+  for (let n = 0; n < labels.length; n++) {
+    const predicted = argmax(logp.subarray(n * K, (n + 1) * K));
+    if (predicted === labels[n]) correct++;
+    if (confusion) confusion[labels[n]! * K + predicted]!++;
+  }
   return correct;
 }
 
@@ -234,12 +240,7 @@ export function evaluate(model: Module, data: Split, batchSize = EVAL_BATCH, con
     const target = data.labels.subarray(start, start + B);
     const logp = model.forward(x);
     lossSum += nllLoss(logp, target).item() * B;
-    const K = logp.shape[1]!, p = logp.data();
-    correct += argmaxCorrect(p, target, K);
-    if (confusion) {
-      if (confusion.length !== K * K) throw new Error(`evaluate: confusion has ${confusion.length} cells for ${K} classes`);
-      for (let n = 0; n < B; n++) confusion[target[n]! * K + argmax(p.subarray(n * K, (n + 1) * K))]!++;
-    }
+    correct += argmaxCorrect(logp.data(), target, logp.shape[1]!, confusion);
   });
   return { loss: lossSum / data.count, accuracy: (100 * correct) / data.count, correct, total: data.count };
 }
