@@ -13,7 +13,8 @@
 // and copied once for both, and its tiles are still in cache for the second transform.
 import { add_into } from './elementwise';
 import { deinterleave, gradTransform, groupOf, inputTransform, outputTransform, span } from './winograd';
-import { deinterleave4, gradTransform4, inputTransform4, outputTransform4, phaseRow } from './winograd4';
+import { deinterleave4, inputTransform4, phaseRow } from './winograd4';
+import { gradTransform4, outputTransform4 } from './winograd4_out';
 import { filterTransform, weightUntransform } from './winograd_kernel';
 
 /** Row stride of the tile planes: tiles rounded up to the GEMM's 8-column panels. */

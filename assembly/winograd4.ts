@@ -3,10 +3,12 @@
 // (winograd.ts) needs 4 and the direct convolution 9. Same plane
 // layout and tile order as winograd.ts (tile t = image·th·tw + ty·tw + tx, plane = 6·row + column).
 // Sizes need not be multiples of 4: tiles past the image read zeros, their outputs are cropped.
-// Vectorised over 4 horizontally adjacent tiles, whose columns are strided by 4, so images are first
-// copied into buffers whose rows are split into 4 phases (columns ≡ 0, 1, 2, 3 mod 4): column 4tx+k
-// of 4 tiles is then the vector at phase k%4, index tx + k/4. Each 2-D transform is two 1-D passes
-// through `tmp` (36 vectors of per-thread scratch): along the columns of each row, then the rows.
+// Vectorised over 4 consecutive tiles, whose columns are strided by 4, so images are first copied
+// into buffers whose rows are split into 4 phases (columns ≡ 0, 1, 2, 3 mod 4): column 4tx+k of 4
+// tiles is then the vector at phase k%4, index tx + k/4. A group of 4 may end one tile row and start
+// the next (flatGroup), its lanes blended from two loads, so narrow images fill every lane. Each 2-D
+// transform is two 1-D passes through `tmp` (36 vectors of per-thread scratch): along the columns of
+// each row, then the rows. The A-side transforms (output, gradient) are in winograd4_out.ts.
 // Matrices (Lavin & Gray 2016; checked in numpy against the direct convolution):
 //   Bᵀ = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
 //   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
@@ -81,13 +83,13 @@ export function deinterleave4(xq: usize, x: usize, C: i32, H: i32, W: i32, rows:
 
 /** All-ones in the lanes i of columns first + i < left, zero elsewhere. */
 // @ts-ignore: decorator
-@inline function laneMask(left: i32, first: i32): v128 {
+@inline export function laneMask(left: i32, first: i32): v128 {
   return i32x4.gt_s(i32x4.splat(left - first), i32x4(0, 1, 2, 3));
 }
 
 /** Byte offset, within a phase-split row, of phase q % 4 at index q / 4. */
 // @ts-ignore: decorator
-@inline function phaseAt(S: i32, q: i32): usize {
+@inline export function phaseAt(S: i32, q: i32): usize {
   return <usize>((q & 3) * S + (q >> 2)) << 2;
 }
 
@@ -130,124 +132,57 @@ export function deinterleave4(xq: usize, x: usize, C: i32, H: i32, W: i32, rows:
 /**
  * Bᵀ d B of every 6×6 tile of one phase-split, padded image xq (C, 4·th + 2, phaseRow(tw)) into
  * planes u (36 × (C, T), plane stride ps bytes) at tile columns [t0, t0 + th·tw).
+ * Vectorised over 4 consecutive tiles of the image (flatGroup), which may end one tile row and
+ * start the next: tw = 6 then takes 3 groups per 2 rows instead of 4, tw = 2 one instead of 2.
  */
 export function inputTransform4(xq: usize, u: usize, ps: usize, T: i32, t0: i32, C: i32, th: i32, tw: i32, tmp: usize): void {
-  const S = <usize>phaseLen(tw) << 2, rowB = <usize>phaseRow(tw) << 2, rows = 4 * th + 2;
+  const S = <usize>phaseLen(tw) << 2, rowB = <usize>phaseRow(tw) << 2, rows = 4 * th + 2, tiles = th * tw;
   for (let c = 0; c < C; c++) {
-    for (let ty = 0; ty < th; ty++) {
-      const r0 = xq + (<usize>((c * rows + 4 * ty) * phaseRow(tw)) << 2);
-      for (let tx = 0; tx < tw; tx += 4) {
-        let r = r0 + (<usize>tx << 2);
-        for (let i = 0; i < 6; i++) {
-          bt6(v128.load(r), v128.load(r + S), v128.load(r + 2 * S), v128.load(r + 3 * S), v128.load(r, 4), v128.load(r + S, 4),
-            tmp + (<usize>(6 * i) << 4), 16, 4);
-          r += rowB;
-        }
-        const n = min(4, tw - tx);
-        const dst = u + (<usize>(c * T + t0 + ty * tw + tx) << 2);
-        // A whole group of 4 tiles stores plain vectors (n folds away); a row's last group, n lanes.
-        if (n == 4) for (let j = 0; j < 6; j++) bt6Column(tmp, j, dst, ps, 4);
-        else for (let j = 0; j < 6; j++) bt6Column(tmp, j, dst, ps, n);
-      }
+    const xc = xq + (<usize>(c * rows * phaseRow(tw)) << 2);
+    for (let g = 0; g < tiles; ) {
+      const ty = g / tw, tx = g - ty * tw, n = flatGroup(g, tiles, tw), s = tw - tx; // s: lanes in row ty
+      const rA = xc + <usize>(4 * ty) * rowB + (<usize>tx << 2);
+      // The second row's lanes are loaded s floats early so that its tile 0 lands in lane s (these
+      // reads stay within xc: row 4·(ty+1) ≥ 4 has rows above it).
+      if (n > s) bt6Rows(rA, xc + <usize>(4 * ty + 4) * rowB - (<usize>s << 2), laneMask(s, 0), S, rowB, tmp, true);
+      else bt6Rows(rA, rA, laneMask(4, 0), S, rowB, tmp, false);
+      const dst = u + (<usize>(c * T + t0 + g) << 2);
+      // A whole group of 4 tiles stores plain vectors (n folds away); an image's last group, n lanes.
+      if (n == 4) for (let j = 0; j < 6; j++) bt6Column(tmp, j, dst, ps, 4);
+      else for (let j = 0; j < 6; j++) bt6Column(tmp, j, dst, ps, n);
+      g += n;
     }
   }
 }
 
 /**
- * y (O,H,W) of one image = Aᵀ m A + bias from planes m (36 × (O, T), plane stride ps bytes), tile
- * columns [t0, t0 + th·tw), cropped to H×W. b == 0: no bias.
+ * Tiles in the group that starts at flat tile g (of `tiles`, tw per row): 4, or fewer at the end of
+ * the image. Lanes past a row's end continue at the next row's first tile; with tw = 1 that would
+ * take 4 rows, so then a group is one tile.
  */
-export function outputTransform4(m: usize, ps: usize, T: i32, t0: i32, y: usize, b: usize, O: i32, H: i32, W: i32, tmp: usize): void {
-  const th = (H + 3) >> 2, tw = (W + 3) >> 2;
-  const f2 = f32x4.splat(2), f4 = f32x4.splat(4), f8 = f32x4.splat(8);
-  for (let o = 0; o < O; o++) {
-    const bias = f32x4.splat(b ? load<f32>(b + (<usize>o << 2)) : 0);
-    for (let ty = 0; ty < th; ty++) {
-      for (let tx = 0; tx < tw; tx += 4) {
-        // Rows (Aᵀ·) of each column j into tmp[r][j], r < 4.
-        const src = m + (<usize>(o * T + t0 + ty * tw + tx) << 2);
-        for (let j = 0; j < 6; j++) {
-          const q = src + <usize>j * ps, s6 = ps * 6;
-          const m0 = v128.load(q), m1 = v128.load(q + s6), m2 = v128.load(q + 2 * s6);
-          const m3 = v128.load(q + 3 * s6), m4 = v128.load(q + 4 * s6), m5 = v128.load(q + 5 * s6);
-          const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2), s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
-          const t = tmp + (<usize>j << 4);
-          v128.store(t, f32x4.add(f32x4.add(m0, s12), s34));
-          v128.store(t, f32x4.add(d12, f32x4.mul(f2, d34)), 96);
-          v128.store(t, f32x4.add(s12, f32x4.mul(f4, s34)), 192);
-          v128.store(t, f32x4.add(f32x4.add(d12, f32x4.mul(f8, d34)), m5), 288);
-        }
-        // Columns (·A) of each row r, then the 4 tiles' rows side by side: a 4×4 lane transpose.
-        for (let r = 0; r < 4; r++) {
-          const iy = 4 * ty + r;
-          if (iy >= H) break;
-          const q = tmp + <usize>(96 * r);
-          const m0 = v128.load(q), m1 = v128.load(q, 16), m2 = v128.load(q, 32);
-          const m3 = v128.load(q, 48), m4 = v128.load(q, 64), m5 = v128.load(q, 80);
-          const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2), s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
-          const y0 = f32x4.add(f32x4.add(f32x4.add(m0, s12), s34), bias);
-          const y1 = f32x4.add(f32x4.add(d12, f32x4.mul(f2, d34)), bias);
-          const y2 = f32x4.add(f32x4.add(s12, f32x4.mul(f4, s34)), bias);
-          const y3 = f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f8, d34)), m5), bias);
-          const a0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5), a1 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
-          const a2 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7), a3 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
-          const row = y + (<usize>((o * H + iy) * W + 4 * tx) << 2);
-          const left = W - 4 * tx; // valid columns from this group's first tile on
-          storeN(row, v128.shuffle<f32>(a0, a1, 0, 1, 4, 5), min(4, left));
-          if (left > 4) storeN(row + 16, v128.shuffle<f32>(a0, a1, 2, 3, 6, 7), min(4, left - 4));
-          if (left > 8) storeN(row + 32, v128.shuffle<f32>(a2, a3, 0, 1, 4, 5), min(4, left - 8));
-          if (left > 12) storeN(row + 48, v128.shuffle<f32>(a2, a3, 2, 3, 6, 7), min(4, left - 12));
-        }
-      }
-    }
-  }
-}
-
-/** A·(y0..y3) into 6 vectors at dst + k·stride (first n lanes). */
 // @ts-ignore: decorator
-@inline function a6(y0: v128, y1: v128, y2: v128, y3: v128, dst: usize, stride: usize, n: i32): void {
-  const e = f32x4.add(y0, y2), od = f32x4.add(y1, y3);
-  const e2 = f32x4.add(y0, f32x4.mul(f32x4.splat(4), y2));
-  const o2 = f32x4.add(f32x4.mul(f32x4.splat(2), y1), f32x4.mul(f32x4.splat(8), y3));
-  storeN(dst, y0, n);
-  storeN(dst + stride, f32x4.add(e, od), n);
-  storeN(dst + 2 * stride, f32x4.sub(e, od), n);
-  storeN(dst + 3 * stride, f32x4.add(e2, o2), n);
-  storeN(dst + 4 * stride, f32x4.sub(e2, o2), n);
-  storeN(dst + 5 * stride, y3, n);
-}
-
-/** The column pass of column j: A·(tmp[0][j] .. tmp[3][j]) into planes j, j+6, ... (first n lanes). */
-// @ts-ignore: decorator
-@inline function a6Column(tmp: usize, j: i32, dst: usize, ps: usize, n: i32): void {
-  const q = tmp + (<usize>j << 4);
-  a6(v128.load(q), v128.load(q, 96), v128.load(q, 192), v128.load(q, 288), dst + <usize>j * ps, 6 * ps, n);
+@inline export function flatGroup(g: i32, tiles: i32, tw: i32): i32 {
+  return tw == 1 ? 1 : min(4, tiles - g);
 }
 
 /**
- * A dy Aᵀ of every 4×4 block (th × tw of them) of one image's dy, phase-split by deinterleave4 at
- * offset p (0–2: the same copy the backward-data pass transforms) into (O, rows, phaseRow(twq)),
- * twq ≥ tw, with zeros past the image, into planes d (36 × (O, T), plane stride ps bytes) at tile
- * columns [t0, t0 + th·tw).
+ * The row pass of 4 tiles: Bᵀ along the 6 columns of each of the 6 rows from rA, into tmp[i][0..5]
+ * (6 vectors per row i). two: lanes not in `mask` come from rB (the next tile row's first tiles).
  */
-export function gradTransform4(dyq: usize, d: usize, ps: usize, T: i32, t0: i32, O: i32, th: i32, tw: i32, rows: i32, twq: i32, p: i32, tmp: usize): void {
-  const S = phaseLen(twq), rowB = <usize>phaseRow(twq) << 2;
-  // Column 4tx + k of the image is padded column 4tx + k + p: phase (k+p)%4, index tx + (k+p)/4.
-  const o0 = phaseAt(S, p), o1 = phaseAt(S, p + 1), o2 = phaseAt(S, p + 2), o3 = phaseAt(S, p + 3);
-  for (let o = 0; o < O; o++) {
-    for (let ty = 0; ty < th; ty++) {
-      const r0 = dyq + (<usize>((o * rows + 4 * ty + p) * phaseRow(twq)) << 2);
-      for (let tx = 0; tx < tw; tx += 4) {
-        let r = r0 + (<usize>tx << 2);
-        for (let i = 0; i < 4; i++) {
-          a6(v128.load(r + o0), v128.load(r + o1), v128.load(r + o2), v128.load(r + o3), tmp + (<usize>(6 * i) << 4), 16, 4);
-          r += rowB;
-        }
-        const n = min(4, tw - tx);
-        const dst = d + (<usize>(o * T + t0 + ty * tw + tx) << 2);
-        if (n == 4) for (let j = 0; j < 6; j++) a6Column(tmp, j, dst, ps, 4);
-        else for (let j = 0; j < 6; j++) a6Column(tmp, j, dst, ps, n);
-      }
+// @ts-ignore: decorator
+@inline function bt6Rows(rA: usize, rB: usize, mask: v128, S: usize, rowB: usize, tmp: usize, two: bool): void {
+  let a = rA, b = rB;
+  for (let i = 0; i < 6; i++) {
+    if (two) {
+      bt6(v128.bitselect(v128.load(a), v128.load(b), mask), v128.bitselect(v128.load(a + S), v128.load(b + S), mask),
+        v128.bitselect(v128.load(a + 2 * S), v128.load(b + 2 * S), mask), v128.bitselect(v128.load(a + 3 * S), v128.load(b + 3 * S), mask),
+        v128.bitselect(v128.load(a, 4), v128.load(b, 4), mask), v128.bitselect(v128.load(a + S, 4), v128.load(b + S, 4), mask),
+        tmp + (<usize>(6 * i) << 4), 16, 4);
+    } else {
+      bt6(v128.load(a), v128.load(a + S), v128.load(a + 2 * S), v128.load(a + 3 * S), v128.load(a, 4), v128.load(a + S, 4),
+        tmp + (<usize>(6 * i) << 4), 16, 4);
     }
+    a += rowB;
+    b += rowB;
   }
 }
