@@ -56,12 +56,23 @@ export function newMemory(): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
 }
 
+/**
+ * An AssemblyScript abort() inside a kernel (its source line and column): always a bug, never bad
+ * input, so callers that turn errors into user messages (preflight) recognise it by class.
+ */
+export class WasmAbort extends Error {
+  override name = 'WasmAbort';
+  constructor(line: number, col: number) {
+    super(`wasm abort at ${line}:${col}`);
+  }
+}
+
 export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): Record<string, Kernel> {
   const imports = {
     env: {
       memory,
       abort: (_m: number, _f: number, line: number, col: number) => {
-        throw new Error(`wasm abort at ${line}:${col}`);
+        throw new WasmAbort(line, col);
       },
       seed: () => 0,
     },

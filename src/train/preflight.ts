@@ -5,7 +5,7 @@
 // everything it allocated are released afterwards; the real trainer, its RNGs and weights are never
 // touched, so a run's numbers do not change.
 import { KernelError } from '../engine/pool.js';
-import { engine, MAX_MEMORY_BYTES } from '../engine/wasm.js';
+import { engine, MAX_MEMORY_BYTES, WasmAbort } from '../engine/wasm.js';
 import { buildModel, type ArchSpec } from '../models/index.js';
 import { fuse } from '../nn/fuse.js';
 import { nllLoss } from '../ops/loss.js';
@@ -74,5 +74,5 @@ export function preflight(spec: ArchSpec, recipe: Recipe, height: number, width:
 
 /** A failure inside wasm (a trap or abort on the calling thread, or any failure on a worker). */
 export function isKernelFailure(err: Error): boolean {
-  return err instanceof KernelError || err instanceof WebAssembly.RuntimeError || /^wasm abort/.test(err.message);
+  return err instanceof KernelError || err instanceof WebAssembly.RuntimeError || err instanceof WasmAbort;
 }
