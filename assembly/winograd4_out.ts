@@ -17,15 +17,28 @@ export function outputTransform4(m: usize, ps: usize, T: i32, t0: i32, y: usize,
   else outputTransformRows(m, ps, T, t0, y, b, O, H, W, tmp);
 }
 
-/** outputTransform4 in flat groups of 4 tiles, as inputTransform4's: a lane's 4×4 block goes to its own tile's place. */
 function outputTransformFlat(m: usize, ps: usize, T: i32, t0: i32, y: usize, b: usize, O: i32, H: i32, W: i32, tmp: usize): void {
+  outputGroups(m, ps, T, t0, y, b, O, H, W, tmp, true);
+}
+
+function outputTransformRows(m: usize, ps: usize, T: i32, t0: i32, y: usize, b: usize, O: i32, H: i32, W: i32, tmp: usize): void {
+  outputGroups(m, ps, T, t0, y, b, O, H, W, tmp, false);
+}
+
+/**
+ * outputTransform4 in groups of 4 tiles: flat (as inputTransform4's: a lane's 4×4 block goes to its
+ * own tile's place, in the next tile row past a row's end) or, flat false, within a tile row, whose
+ * groups store their blocks side by side.
+ */
+// @ts-ignore: decorator
+@inline function outputGroups(m: usize, ps: usize, T: i32, t0: i32, y: usize, b: usize, O: i32, H: i32, W: i32, tmp: usize, flat: bool): void {
   const th = (H + 3) >> 2, tw = (W + 3) >> 2, tiles = th * tw;
   const f2 = f32x4.splat(2), f4 = f32x4.splat(4), f8 = f32x4.splat(8);
   for (let o = 0; o < O; o++) {
     const bias = f32x4.splat(b ? load<f32>(b + (<usize>o << 2)) : 0);
     const yo = y + (<usize>(o * H * W) << 2);
     for (let g = 0; g < tiles; ) {
-      const ty = g / tw, tx = g - ty * tw, n = flatGroup(g, tiles, tw);
+      const ty = g / tw, tx = g - ty * tw, n = flat ? flatGroup(g, tiles, tw) : min(4, tw - tx);
       // Rows (Aᵀ·) of each column j into tmp[r][j], r < 4.
       const src = m + (<usize>(o * T + t0 + g) << 2);
       for (let j = 0; j < 6; j++) {
@@ -39,8 +52,7 @@ function outputTransformFlat(m: usize, ps: usize, T: i32, t0: i32, y: usize, b: 
         v128.store(t, f32x4.add(s12, f32x4.mul(f4, s34)), 192);
         v128.store(t, f32x4.add(f32x4.add(d12, f32x4.mul(f8, d34)), m5), 288);
       }
-      // Columns (·A) of each row r, then the 4 tiles' rows side by side: a 4×4 lane transpose, and
-      // each lane's 4 values to its tile's row.
+      // Columns (·A) of each row r, then the 4 tiles' rows side by side: a 4×4 lane transpose.
       for (let r = 0; r < 4; r++) {
         const q = tmp + <usize>(96 * r);
         const m0 = v128.load(q), m1 = v128.load(q, 16), m2 = v128.load(q, 32);
@@ -54,7 +66,7 @@ function outputTransformFlat(m: usize, ps: usize, T: i32, t0: i32, y: usize, b: 
         const a2 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7), a3 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
         const v0 = v128.shuffle<f32>(a0, a1, 0, 1, 4, 5), v1 = v128.shuffle<f32>(a0, a1, 2, 3, 6, 7);
         const v2 = v128.shuffle<f32>(a2, a3, 0, 1, 4, 5), v3 = v128.shuffle<f32>(a2, a3, 2, 3, 6, 7);
-        if (n <= tw - tx) {
+        if (!flat || n <= tw - tx) {
           // All in row ty: side by side (lanes past the image's width are cropped by `left`).
           const iy = 4 * ty + r;
           if (iy >= H) break;
@@ -65,6 +77,7 @@ function outputTransformFlat(m: usize, ps: usize, T: i32, t0: i32, y: usize, b: 
           if (left > 8) storeN(row + 32, v2, min(4, left - 8));
           if (left > 12) storeN(row + 48, v3, min(4, left - 12));
         } else {
+          // Across two tile rows: each lane's row to its own tile.
           storeBlockRow(yo, v0, ty, tx, tw, r, H, W);
           storeBlockRow(yo, v1, ty, tx + 1, tw, r, H, W);
           if (n > 2) storeBlockRow(yo, v2, ty, tx + 2, tw, r, H, W);
@@ -72,53 +85,6 @@ function outputTransformFlat(m: usize, ps: usize, T: i32, t0: i32, y: usize, b: 
         }
       }
       g += n;
-    }
-  }
-}
-
-/** outputTransform4 a tile row at a time, in groups of up to 4 of its tiles. */
-function outputTransformRows(m: usize, ps: usize, T: i32, t0: i32, y: usize, b: usize, O: i32, H: i32, W: i32, tmp: usize): void {
-  const th = (H + 3) >> 2, tw = (W + 3) >> 2;
-  const f2 = f32x4.splat(2), f4 = f32x4.splat(4), f8 = f32x4.splat(8);
-  for (let o = 0; o < O; o++) {
-    const bias = f32x4.splat(b ? load<f32>(b + (<usize>o << 2)) : 0);
-    for (let ty = 0; ty < th; ty++) {
-      for (let tx = 0; tx < tw; tx += 4) {
-        // Rows (Aᵀ·) of each column j into tmp[r][j], r < 4.
-        const src = m + (<usize>(o * T + t0 + ty * tw + tx) << 2);
-        for (let j = 0; j < 6; j++) {
-          const q = src + <usize>j * ps, s6 = ps * 6;
-          const m0 = v128.load(q), m1 = v128.load(q + s6), m2 = v128.load(q + 2 * s6);
-          const m3 = v128.load(q + 3 * s6), m4 = v128.load(q + 4 * s6), m5 = v128.load(q + 5 * s6);
-          const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2), s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
-          const t = tmp + (<usize>j << 4);
-          v128.store(t, f32x4.add(f32x4.add(m0, s12), s34));
-          v128.store(t, f32x4.add(d12, f32x4.mul(f2, d34)), 96);
-          v128.store(t, f32x4.add(s12, f32x4.mul(f4, s34)), 192);
-          v128.store(t, f32x4.add(f32x4.add(d12, f32x4.mul(f8, d34)), m5), 288);
-        }
-        // Columns (·A) of each row r, then the 4 tiles' rows side by side: a 4×4 lane transpose.
-        for (let r = 0; r < 4; r++) {
-          const iy = 4 * ty + r;
-          if (iy >= H) break;
-          const q = tmp + <usize>(96 * r);
-          const m0 = v128.load(q), m1 = v128.load(q, 16), m2 = v128.load(q, 32);
-          const m3 = v128.load(q, 48), m4 = v128.load(q, 64), m5 = v128.load(q, 80);
-          const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2), s34 = f32x4.add(m3, m4), d34 = f32x4.sub(m3, m4);
-          const y0 = f32x4.add(f32x4.add(f32x4.add(m0, s12), s34), bias);
-          const y1 = f32x4.add(f32x4.add(d12, f32x4.mul(f2, d34)), bias);
-          const y2 = f32x4.add(f32x4.add(s12, f32x4.mul(f4, s34)), bias);
-          const y3 = f32x4.add(f32x4.add(f32x4.add(d12, f32x4.mul(f8, d34)), m5), bias);
-          const a0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5), a1 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
-          const a2 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7), a3 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
-          const row = y + (<usize>((o * H + iy) * W + 4 * tx) << 2);
-          const left = W - 4 * tx; // valid columns from this group's first tile on
-          storeN(row, v128.shuffle<f32>(a0, a1, 0, 1, 4, 5), min(4, left));
-          if (left > 4) storeN(row + 16, v128.shuffle<f32>(a0, a1, 2, 3, 6, 7), min(4, left - 4));
-          if (left > 8) storeN(row + 32, v128.shuffle<f32>(a2, a3, 0, 1, 4, 5), min(4, left - 8));
-          if (left > 12) storeN(row + 48, v128.shuffle<f32>(a2, a3, 2, 3, 6, 7), min(4, left - 12));
-        }
-      }
     }
   }
 }
