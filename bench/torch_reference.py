@@ -6,6 +6,7 @@ timing N training steps and a full evaluation of the 10,000 test images (batch 1
 
 Run with Debian's PyTorch:  /usr/bin/python3 bench/torch_reference.py --threads 1 --steps 30 [--arch FILE.json]
 Prints one JSON object: ms_per_step, train_images_per_s, eval_images_per_s, peak_rss_mb.
+With --serve it stays resident instead and times the same steps again for each "train" line on stdin.
 """
 import argparse, json, math, os, resource, sys, time
 import numpy as np
@@ -48,9 +49,23 @@ def augment(x):
     return ((x - m) * c + m).clamp(0, 1)
 
 
+def serve(step, steps):
+    """bench --vs-torch --bursts: after the warm-up, print {"ready": true}; then for each line "train"
+    on stdin, train the same `steps` batches once more and print {"ms_per_step": ...}; stop at end of input."""
+    print(json.dumps({'ready': True}), flush=True)
+    for line in sys.stdin:
+        if line.strip() != 'train':
+            raise SystemExit(f'torch_reference.py --serve: unknown command {line.strip()!r}')
+        t0 = time.perf_counter()
+        for i in range(2, steps + 2):
+            step(i)
+        print(json.dumps({'ms_per_step': 1000 * (time.perf_counter() - t0) / steps}), flush=True)
+
+
 def main():
     ap = common_args(threads=1)
     ap.add_argument('--steps', type=int, default=30)
+    ap.add_argument('--serve', action='store_true', help='stay resident: time --steps steps per line "train" on stdin')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
@@ -76,6 +91,9 @@ def main():
     model.train()
     for i in range(2):  # warm-up
         step(i)
+    if a.serve:
+        serve(step, a.steps)
+        return
     t0 = time.perf_counter()
     for i in range(2, a.steps + 2):
         step(i)

@@ -66,7 +66,8 @@ export interface BenchOptions {
   profile?: boolean;
 }
 
-export function benchTraining(o: BenchOptions): BenchResult {
+/** The engine, a trainer warmed up on 2 batches, and the o.steps batches after them to time. */
+function benchSetup(o: BenchOptions) {
   const e = initEngine({ threads: o.threads, variant: o.variant });
   const recipe = o.recipe ? { ...o.recipe } : { ...(o.spec ? recipeOf(o.spec) : DEFAULT_RECIPE), batchSize: DEFAULT_RECIPE.batchSize };
   const B = recipe.batchSize;
@@ -75,6 +76,24 @@ export function benchTraining(o: BenchOptions): BenchResult {
   const timed = { ...data.train, count: B * o.steps, images: data.train.images.subarray(B * 2 * 784), labels: data.train.labels.subarray(B * 2) };
   const t = makeTrainer(o.spec ?? zooSpec(recipe.arch), recipe, 1, data.train.count);
   trainEpoch(t, warm); // warm-up: compile tiers, grow memory
+  return { e, recipe, B, data, timed, t };
+}
+
+/**
+ * A resident trainer for interleaved timing (bench --vs-torch --bursts): each call trains the
+ * same o.steps batches once more and returns ms per step.
+ */
+export function trainingStepper(o: BenchOptions): () => number {
+  const { timed, t } = benchSetup(o);
+  return () => {
+    const t0 = performance.now();
+    trainEpoch(t, timed);
+    return (performance.now() - t0) / o.steps;
+  };
+}
+
+export function benchTraining(o: BenchOptions): BenchResult {
+  const { e, recipe, B, data, timed, t } = benchSetup(o);
   let t0 = performance.now();
   trainEpoch(t, timed);
   const trainMs = performance.now() - t0;

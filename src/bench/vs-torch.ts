@@ -87,25 +87,33 @@ function runTorch(threads: number, steps: number, archFile: string): TorchRun | 
   return JSON.parse(r.stdout) as TorchRun;
 }
 
-/** Both sides build the same net: the normalised spec goes to a temporary file that both read. */
-export function benchVsTorch(threads: number, steps: number, rounds: number, spec: ArchSpec): VsTorchResult {
-  const ours: BenchResult[] = [];
-  const theirs: TorchRun[] = [];
-  let unavailable: string | undefined;
+/** fn(file) with the normalised spec in a temporary file, removed afterwards: both sides build the same net from it. */
+export async function withSpecFile<T>(spec: ArchSpec, fn: (file: string) => T | Promise<T>): Promise<T> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tiny-mnist-bench-'));
   const archFile = path.join(dir, `${spec.name}.json`);
   writeFileSync(archFile, JSON.stringify(spec));
   try {
-    for (let i = 0; i < rounds; i++) {
-      ours.push(benchInChild(threads, steps, undefined, false, archFile)); // the comparison needs no profile
-      if (unavailable === undefined) {
-        const t = runTorch(threads, steps, archFile);
-        if (typeof t === 'string') unavailable = t;
-        else theirs.push(t);
-      }
-    }
+    return await fn(archFile);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchVsTorch(threads: number, steps: number, rounds: number, spec: ArchSpec): Promise<VsTorchResult> {
+  return withSpecFile(spec, (archFile) => roundsVsTorch(threads, steps, rounds, archFile));
+}
+
+function roundsVsTorch(threads: number, steps: number, rounds: number, archFile: string): VsTorchResult {
+  const ours: BenchResult[] = [];
+  const theirs: TorchRun[] = [];
+  let unavailable: string | undefined;
+  for (let i = 0; i < rounds; i++) {
+    ours.push(benchInChild(threads, steps, undefined, false, archFile)); // the comparison needs no profile
+    if (unavailable === undefined) {
+      const t = runTorch(threads, steps, archFile);
+      if (typeof t === 'string') unavailable = t;
+      else theirs.push(t);
+    }
   }
   const o = { train: median(ours.map((r) => r.trainImagesPerSecond)), eval: median(ours.map((r) => r.evalImagesPerSecond)) };
   const t = theirs.length ? { train: median(theirs.map((r) => r.train_images_per_s)), eval: median(theirs.map((r) => r.eval_images_per_s)) } : null;

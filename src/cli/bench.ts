@@ -2,7 +2,8 @@
 // with a per-phase and per-kernel profile; `--vs-torch` runs PyTorch's side by side.
 import os from 'node:os';
 import { benchTraining, type BenchResult } from '../bench/bench.js';
-import { benchInChild, benchVsTorch, spreadWarning, type VsTorchResult } from '../bench/vs-torch.js';
+import { benchBursts, type BurstsResult } from '../bench/bursts.js';
+import { benchInChild, benchVsTorch, spreadWarning, withSpecFile, type VsTorchResult } from '../bench/vs-torch.js';
 import { helpText, parseFlags } from './args.js';
 import { loadArch } from '../io/arch-file.js';
 import { ARCH, JSON_FLAG, MAX_THREADS } from './common.js';
@@ -15,6 +16,8 @@ const SPECS = [
   { name: 'variant', type: 'string' as const, choices: ['relaxed', 'simd'], help: 'force a kernel build (default: best available)' },
   { name: 'vs-torch', type: 'bool' as const, help: 'alternate with bench/torch_reference.py (PyTorch) and print both, with ratios' },
   { name: 'rounds', type: 'int' as const, default: 3, min: 1, max: 50, help: 'with --vs-torch: A B rounds (figures are medians)' },
+  { name: 'bursts', type: 'int' as const, default: 0, min: 0, max: 200, help: 'with --vs-torch: then N training bursts with both sides resident, taking turns (the tighter ratio on a busy machine)' },
+  { name: 'burst-steps', type: 'int' as const, default: 10, min: 1, max: 1000, help: 'with --bursts: training steps per burst' },
   { name: 'no-profile', type: 'bool' as const, help: 'time only: skip the per-phase, per-kernel and per-layer profile (--vs-torch always skips it)' },
   ARCH,
   JSON_FLAG,
@@ -46,10 +49,14 @@ function vsTable(r: VsTorchResult): string {
   return [head, ...table, ...spread].join('\n');
 }
 
+function burstsLine(b: BurstsResult): string {
+  return `training ratio in ${b.bursts} bursts of ${b.steps} steps, both sides resident and taking turns: median ${b.median.toFixed(2)}, middle half ${b.q1.toFixed(2)}–${b.q3.toFixed(2)} (ms per step, medians: ${b.ours_ms_per_step.toFixed(1)} / ${b.torch_ms_per_step.toFixed(1)})`;
+}
+
 export const benchCommand: Command = {
   name: 'bench',
   summary: 'measure speed',
-  run(argv) {
+  async run(argv) {
     if (argv.includes('--help')) {
       console.log(helpText('bench', '[options]', 'Times training steps (batch 128, augmentation on) and a full test-set evaluation of a network (default: the reference net).', SPECS));
       return 0;
@@ -57,8 +64,13 @@ export const benchCommand: Command = {
     const { flags: f } = parseFlags('bench', argv, SPECS);
     const spec = loadArch(f.arch as string);
     if (f['vs-torch']) {
-      const r = benchVsTorch((f.threads as number | undefined) ?? os.availableParallelism(), f.steps as number, f.rounds as number, spec);
-      console.log(f.json ? JSON.stringify(r) : vsTable(r));
+      const threads = (f.threads as number | undefined) ?? os.availableParallelism();
+      const r = await benchVsTorch(threads, f.steps as number, f.rounds as number, spec);
+      const n = f.bursts as number;
+      const bursts = n > 0 && !r.torch_unavailable ? await withSpecFile(spec, (file) => benchBursts(threads, f['burst-steps'] as number, n, spec, file)) : null;
+      const extra = typeof bursts === 'string' ? { bursts_unavailable: bursts } : bursts ? { bursts } : {};
+      const lines = typeof bursts === 'string' ? [`bursts not measured: ${bursts}`] : bursts ? [burstsLine(bursts)] : [];
+      console.log(f.json ? JSON.stringify({ ...r, ...extra }) : [vsTable(r), ...lines].join('\n'));
       return 0;
     }
     // One thread count: measured here. Several: each in its own process, so peak RSS is its own.
