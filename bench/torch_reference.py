@@ -7,6 +7,10 @@ timing N training steps and a full evaluation of the 10,000 test images (batch 1
 Run with Debian's PyTorch:  /usr/bin/python3 bench/torch_reference.py --threads 1 --steps 30 [--arch FILE.json]
 Prints one JSON object: ms_per_step, train_images_per_s, eval_images_per_s, peak_rss_mb.
 With --serve it stays resident instead and times the same steps again for each "train" line on stdin.
+--warmup N: untimed steps first (default 2). This PyTorch's steps slow down as training goes on
+(measured on a 2-vCPU AMD EPYC, 1 thread: 87-92 ms a step over the first 30, 105-142 ms in later
+20-step bursts; with torch.set_flush_denormal(True) 87-116 ms: denormal numbers), so a steady-state
+comparison warms both sides up for longer. Left at PyTorch's default (no flushing), as users run it.
 """
 import argparse, json, math, os, resource, sys, time
 import numpy as np
@@ -49,7 +53,7 @@ def augment(x):
     return ((x - m) * c + m).clamp(0, 1)
 
 
-def serve(step, steps):
+def serve(step, W, steps):
     """bench --vs-torch --bursts: after the warm-up, print {"ready": true}; then for each line "train"
     on stdin, train the same `steps` batches once more and print {"ms_per_step": ...}; stop at end of input."""
     print(json.dumps({'ready': True}), flush=True)
@@ -57,7 +61,7 @@ def serve(step, steps):
         if line.strip() != 'train':
             raise SystemExit(f'torch_reference.py --serve: unknown command {line.strip()!r}')
         t0 = time.perf_counter()
-        for i in range(2, steps + 2):
+        for i in range(W, steps + W):
             step(i)
         print(json.dumps({'ms_per_step': 1000 * (time.perf_counter() - t0) / steps}), flush=True)
 
@@ -65,12 +69,14 @@ def serve(step, steps):
 def main():
     ap = common_args(threads=1)
     ap.add_argument('--steps', type=int, default=30)
+    ap.add_argument('--warmup', type=int, default=2, help='untimed steps first (this PyTorch slows as training goes on: denormal numbers)')
     ap.add_argument('--serve', action='store_true', help='stay resident: time --steps steps per line "train" on stdin')
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     B = 128
-    n_train = B * (a.steps + 2)
+    W = a.warmup
+    n_train = B * (a.steps + W)
     xtr = torch.tensor(read_idx(os.path.join(a.data, 'train-images-idx3-ubyte'), 16)[: n_train * 784].reshape(-1, 1, 28, 28) / 255.0, dtype=torch.float32)
     ytr = torch.tensor(read_idx(os.path.join(a.data, 'train-labels-idx1-ubyte'), 8)[:n_train].astype(np.int64))
     xte = torch.tensor(read_idx(os.path.join(a.data, 't10k-images-idx3-ubyte'), 16).reshape(-1, 1, 28, 28) / 255.0, dtype=torch.float32)
@@ -89,13 +95,13 @@ def main():
         sched.step()
 
     model.train()
-    for i in range(2):  # warm-up
+    for i in range(W):  # warm-up
         step(i)
     if a.serve:
-        serve(step, a.steps)
+        serve(step, W, a.steps)
         return
     t0 = time.perf_counter()
-    for i in range(2, a.steps + 2):
+    for i in range(W, a.steps + W):
         step(i)
     train_s = time.perf_counter() - t0
     model.eval()

@@ -55,6 +55,12 @@ export interface BenchOptions {
   threads: number;
   steps: number;
   /**
+   * Untimed training steps first (default 2: compile tiers, grow memory). PyTorch's steps slow down
+   * as its training goes on (denormal numbers: see torch_reference.py), so a steady-state
+   * comparison warms both sides up for longer.
+   */
+  warmup?: number;
+  /**
    * Default: the spec's own recipe (recipeOf: a zoo entry's numerics and EMA, say, as `train
    * --arch` runs it) at batch 128, the batch bench/torch_reference.py times.
    */
@@ -66,14 +72,14 @@ export interface BenchOptions {
   profile?: boolean;
 }
 
-/** The engine, a trainer warmed up on 2 batches, and the o.steps batches after them to time. */
+/** The engine, a trainer warmed up on o.warmup batches, and the o.steps batches after them to time. */
 function benchSetup(o: BenchOptions) {
   const e = initEngine({ threads: o.threads, variant: o.variant });
   const recipe = o.recipe ? { ...o.recipe } : { ...(o.spec ? recipeOf(o.spec) : DEFAULT_RECIPE), batchSize: DEFAULT_RECIPE.batchSize };
-  const B = recipe.batchSize;
-  const data = loadIdxDataset(undefined, { limitTrain: B * (o.steps + 2) }); // all 10,000 test images, like torch_reference.py
-  const warm = { ...data.train, count: B * 2 };
-  const timed = { ...data.train, count: B * o.steps, images: data.train.images.subarray(B * 2 * 784), labels: data.train.labels.subarray(B * 2) };
+  const B = recipe.batchSize, W = o.warmup ?? 2;
+  const data = loadIdxDataset(undefined, { limitTrain: B * (o.steps + W) }); // all 10,000 test images, like torch_reference.py
+  const warm = { ...data.train, count: B * W };
+  const timed = { ...data.train, count: B * o.steps, images: data.train.images.subarray(B * W * 784), labels: data.train.labels.subarray(B * W) };
   const t = makeTrainer(o.spec ?? zooSpec(recipe.arch), recipe, 1, data.train.count);
   trainEpoch(t, warm); // warm-up: compile tiers, grow memory
   return { e, recipe, B, data, timed, t };

@@ -50,8 +50,9 @@ export function summarizeBursts(torchMs: readonly number[], oursMs: readonly num
 }
 
 /** The bursts, or why PyTorch's side could not run. */
-export async function benchBursts(threads: number, steps: number, bursts: number, spec: ArchSpec, archFile: string): Promise<BurstsResult | string> {
-  const py = spawn(TORCH_PYTHON, [SCRIPT, '--threads', String(threads), '--steps', String(steps), '--arch', archFile, '--serve'], { stdio: ['pipe', 'pipe', 'pipe'] });
+export async function benchBursts(threads: number, steps: number, bursts: number, spec: ArchSpec, archFile: string, warmup = 2): Promise<BurstsResult | string> {
+  const args = [SCRIPT, '--threads', String(threads), '--steps', String(steps), '--warmup', String(warmup), '--arch', archFile, '--serve'];
+  const py = spawn(TORCH_PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   py.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const failed = new Promise<string>((resolve) => {
@@ -66,7 +67,7 @@ export async function benchBursts(threads: number, steps: number, bursts: number
   try {
     const ready = await next();
     if (typeof ready === 'string') return ready;
-    const ours = trainingStepper({ threads, steps, spec });
+    const ours = trainingStepper({ threads, steps, spec, warmup });
     const torchBurst = async (): Promise<number | string> => {
       py.stdin.write('train\n');
       const r = await next();

@@ -17,6 +17,8 @@ export interface VsTorchResult {
   machine: string;
   threads: number;
   rounds: number;
+  /** Untimed training steps on each side before the timed ones. */
+  warmup: number;
   train_images_per_s: number;
   eval_images_per_s: number;
   ms_per_step: number;
@@ -69,8 +71,8 @@ export function spreadWarning(rounds: readonly number[]): string | null {
 }
 
 /** `tiny-mnist bench --threads N --json` in a child process (its peak RSS is its own). */
-export function benchInChild(threads: number, steps: number, variant?: string, profile = true, arch?: string): BenchResult {
-  const args = ['bench', '--threads', String(threads), '--steps', String(steps), '--json', ...(variant ? ['--variant', variant] : []), ...(profile ? [] : ['--no-profile']),
+export function benchInChild(threads: number, steps: number, variant?: string, profile = true, arch?: string, warmup = 2): BenchResult {
+  const args = ['bench', '--threads', String(threads), '--steps', String(steps), '--warmup', String(warmup), '--json', ...(variant ? ['--variant', variant] : []), ...(profile ? [] : ['--no-profile']),
     ...(arch ? ['--arch', arch] : [])];
   const r = spawnSync(process.execPath, [`${ROOT}bin/tiny-mnist.js`, ...args], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tiny-mnist bench failed: ${r.stderr}`);
@@ -78,8 +80,9 @@ export function benchInChild(threads: number, steps: number, variant?: string, p
 }
 
 /** PyTorch's figures, or the reason it cannot run (not installed, script failed). */
-function runTorch(threads: number, steps: number, archFile: string): TorchRun | string {
-  const r = spawnSync(TORCH_PYTHON, [`${ROOT}bench/torch_reference.py`, '--threads', String(threads), '--steps', String(steps), '--arch', archFile], { encoding: 'utf8' });
+function runTorch(threads: number, steps: number, archFile: string, warmup: number): TorchRun | string {
+  const r = spawnSync(TORCH_PYTHON, [`${ROOT}bench/torch_reference.py`, '--threads', String(threads), '--steps', String(steps), '--warmup', String(warmup), '--arch', archFile],
+    { encoding: 'utf8' });
   if (r.error) return `${TORCH_PYTHON} not found`;
   if (r.status !== 0) {
     return /No module named .?torch/.test(r.stderr) ? `PyTorch is not installed for ${TORCH_PYTHON} (apt-get install python3-torch)` : `torch_reference.py failed: ${r.stderr.trim().split('\n').pop()}`;
@@ -99,18 +102,18 @@ export async function withSpecFile<T>(spec: ArchSpec, fn: (file: string) => T | 
   }
 }
 
-export async function benchVsTorch(threads: number, steps: number, rounds: number, spec: ArchSpec): Promise<VsTorchResult> {
-  return withSpecFile(spec, (archFile) => roundsVsTorch(threads, steps, rounds, archFile));
+export async function benchVsTorch(threads: number, steps: number, rounds: number, spec: ArchSpec, warmup = 2): Promise<VsTorchResult> {
+  return withSpecFile(spec, (archFile) => roundsVsTorch(threads, steps, rounds, archFile, warmup));
 }
 
-function roundsVsTorch(threads: number, steps: number, rounds: number, archFile: string): VsTorchResult {
+function roundsVsTorch(threads: number, steps: number, rounds: number, archFile: string, warmup: number): VsTorchResult {
   const ours: BenchResult[] = [];
   const theirs: TorchRun[] = [];
   let unavailable: string | undefined;
   for (let i = 0; i < rounds; i++) {
-    ours.push(benchInChild(threads, steps, undefined, false, archFile)); // the comparison needs no profile
+    ours.push(benchInChild(threads, steps, undefined, false, archFile, warmup)); // the comparison needs no profile
     if (unavailable === undefined) {
-      const t = runTorch(threads, steps, archFile);
+      const t = runTorch(threads, steps, archFile, warmup);
       if (typeof t === 'string') unavailable = t;
       else theirs.push(t);
     }
@@ -123,7 +126,7 @@ function roundsVsTorch(threads: number, steps: number, rounds: number, archFile:
   const evalR = paired((r) => r.evalImagesPerSecond, (r) => r.eval_images_per_s);
   return {
     machine: describeMachine(machineInfo()),
-    threads, rounds,
+    threads, rounds, warmup,
     train_images_per_s: o.train,
     eval_images_per_s: o.eval,
     ms_per_step: median(ours.map((r) => r.msPerStep)),

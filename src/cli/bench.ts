@@ -16,6 +16,7 @@ const SPECS = [
   { name: 'variant', type: 'string' as const, choices: ['relaxed', 'simd'], help: 'force a kernel build (default: best available)' },
   { name: 'vs-torch', type: 'bool' as const, help: 'alternate with bench/torch_reference.py (PyTorch) and print both, with ratios' },
   { name: 'rounds', type: 'int' as const, default: 3, min: 1, max: 50, help: 'with --vs-torch: A B rounds (figures are medians)' },
+  { name: 'warmup', type: 'int' as const, default: 2, min: 0, max: 10000, help: 'untimed training steps before the timed ones, on both sides with --vs-torch (PyTorch slows as training goes on: see docs)' },
   { name: 'bursts', type: 'int' as const, default: 0, min: 0, max: 200, help: 'with --vs-torch: then N training bursts with both sides resident, taking turns (the tighter ratio on a busy machine)' },
   { name: 'burst-steps', type: 'int' as const, default: 10, min: 1, max: 1000, help: 'with --bursts: training steps per burst' },
   { name: 'no-profile', type: 'bool' as const, help: 'time only: skip the per-phase, per-kernel and per-layer profile (--vs-torch always skips it)' },
@@ -42,7 +43,7 @@ function vsTable(r: VsTorchResult): string {
     ['evaluation images/s', f(r.eval_images_per_s), f(r.torch_eval_images_per_s), f(r.ratio_eval, 2)],
     ['peak RSS (MB)', f(r.peak_rss_mb), f(r.torch_peak_rss_mb), ''],
   ];
-  const head = `${r.machine}; ${r.threads} thread(s), medians of ${r.rounds} alternating rounds; ratio: the median of each round's ours / PyTorch${unpaddedNote(r.unpadded_conv)}${r.torch_unavailable ? ` — PyTorch not measured: ${r.torch_unavailable}` : ''}`;
+  const head = `${r.machine}; ${r.threads} thread(s), medians of ${r.rounds} alternating rounds (${r.warmup} untimed steps first); ratio: the median of each round's ours / PyTorch${unpaddedNote(r.unpadded_conv)}${r.torch_unavailable ? ` — PyTorch not measured: ${r.torch_unavailable}` : ''}`;
   const table = rows.map((c) => `${c[0]!.padEnd(22)}${c[1]!.padStart(12)}${c[2]!.padStart(12)}${c[3]!.padStart(8)}`);
   const warning = r.ratio_train_rounds && spreadWarning(r.ratio_train_rounds);
   const spread = r.ratio_train_rounds ? [`training ratio by round: ${r.ratio_train_rounds.map((x) => x.toFixed(2)).join(' ')}`, ...(warning ? [`note: ${warning}`] : [])] : [];
@@ -65,9 +66,9 @@ export const benchCommand: Command = {
     const spec = loadArch(f.arch as string);
     if (f['vs-torch']) {
       const threads = (f.threads as number | undefined) ?? os.availableParallelism();
-      const r = await benchVsTorch(threads, f.steps as number, f.rounds as number, spec);
+      const r = await benchVsTorch(threads, f.steps as number, f.rounds as number, spec, f.warmup as number);
       const n = f.bursts as number;
-      const bursts = n > 0 && !r.torch_unavailable ? await withSpecFile(spec, (file) => benchBursts(threads, f['burst-steps'] as number, n, spec, file)) : null;
+      const bursts = n > 0 && !r.torch_unavailable ? await withSpecFile(spec, (file) => benchBursts(threads, f['burst-steps'] as number, n, spec, file, f.warmup as number)) : null;
       const extra = typeof bursts === 'string' ? { bursts_unavailable: bursts } : bursts ? { bursts } : {};
       const lines = typeof bursts === 'string' ? [`bursts not measured: ${bursts}`] : bursts ? [burstsLine(bursts)] : [];
       console.log(f.json ? JSON.stringify({ ...r, ...extra }) : [vsTable(r), ...lines].join('\n'));
@@ -76,8 +77,8 @@ export const benchCommand: Command = {
     // One thread count: measured here. Several: each in its own process, so peak RSS is its own.
     const variant = f.variant as 'relaxed' | 'simd' | undefined;
     const results = f.threads
-      ? [benchTraining({ threads: f.threads as number, steps: f.steps as number, variant, profile: !f['no-profile'], spec })]
-      : [...new Set([1, os.availableParallelism()])].map((threads) => benchInChild(threads, f.steps as number, variant, !f['no-profile'], f.arch as string));
+      ? [benchTraining({ threads: f.threads as number, steps: f.steps as number, warmup: f.warmup as number, variant, profile: !f['no-profile'], spec })]
+      : [...new Set([1, os.availableParallelism()])].map((threads) => benchInChild(threads, f.steps as number, variant, !f['no-profile'], f.arch as string, f.warmup as number));
     if (f.json) {
       console.log(JSON.stringify(results));
       return 0;

@@ -1,8 +1,9 @@
 // bench --vs-torch --bursts: the pairs' ratios and their middle half (hand-computed quartiles), and
 // the whole protocol through the real CLI against a stand-in for PyTorch that reports a fixed time
-// per step (so each pair's ratio must be that time over ours, not its inverse).
+// per step (so each pair's ratio must be that time over ours, not its inverse), which also records
+// how it was called (--warmup reaches PyTorch's side).
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -29,18 +30,25 @@ describe('bench --vs-torch --bursts', () => {
   it('runs both sides in turns through the CLI', () => {
     // The stand-in answers torch_reference.py's two modes: one JSON run, or --serve's line protocol.
     const fake = path.join(dir, 'python');
+    const log = path.join(dir, 'argv.log');
     writeFileSync(fake, `#!${process.execPath}
+require('node:fs').appendFileSync(${JSON.stringify(log)}, process.argv.slice(2).join(' ') + '\\n');
 const serve = process.argv.includes('--serve');
 if (!serve) { console.log(JSON.stringify({ ms_per_step: 400, train_images_per_s: 320, eval_images_per_s: 100, peak_rss_mb: 1 })); process.exit(0); }
 console.log(JSON.stringify({ ready: true }));
 require('node:readline').createInterface({ input: process.stdin }).on('line', (l) => console.log(JSON.stringify({ ms_per_step: l === 'train' ? 400 : NaN })));
 `);
     chmodSync(fake, 0o755);
-    const r = cli(['bench', '--vs-torch', '--arch', 'tiny', '--threads', '1', '--steps', '2', '--rounds', '1', '--bursts', '4', '--burst-steps', '2', '--json'],
+    const r = cli(['bench', '--vs-torch', '--arch', 'tiny', '--threads', '1', '--steps', '2', '--rounds', '1', '--bursts', '4', '--burst-steps', '2', '--warmup', '3', '--json'],
       { env: { TINY_MNIST_PYTHON: fake } });
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { ms_per_step: number; bursts: { bursts: number; steps: number; ratios: number[]; median: number; q1: number; q3: number } };
     const b = out.bursts;
+    // Both PyTorch runs (the round's and the resident one) warm up as long as ours.
+    const calls = readFileSync(log, 'utf8').trim().split('\n');
+    assert.equal(calls.length, 2);
+    for (const c of calls) assert.match(c, / --warmup 3 /);
+    assert.equal((out as unknown as { warmup: number }).warmup, 3);
     assert.equal(b.bursts, 4);
     assert.equal(b.steps, 2);
     assert.equal(b.ratios.length, 4);
