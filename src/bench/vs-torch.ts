@@ -102,11 +102,8 @@ export async function withSpecFile<T>(spec: ArchSpec, fn: (file: string) => T | 
   }
 }
 
-export async function benchVsTorch(threads: number, steps: number, rounds: number, spec: ArchSpec, warmup = 2): Promise<VsTorchResult> {
-  return withSpecFile(spec, (archFile) => roundsVsTorch(threads, steps, rounds, archFile, warmup));
-}
-
-function roundsVsTorch(threads: number, steps: number, rounds: number, archFile: string, warmup: number): VsTorchResult {
+/** The alternating rounds, both sides building the net from archFile (withSpecFile). */
+export function benchVsTorch(threads: number, steps: number, rounds: number, archFile: string, warmup = 2): VsTorchResult {
   const ours: BenchResult[] = [];
   const theirs: TorchRun[] = [];
   let unavailable: string | undefined;

@@ -66,9 +66,12 @@ export const benchCommand: Command = {
     const spec = loadArch(f.arch as string);
     if (f['vs-torch']) {
       const threads = (f.threads as number | undefined) ?? os.availableParallelism();
-      const r = await benchVsTorch(threads, f.steps as number, f.rounds as number, spec, f.warmup as number);
       const n = f.bursts as number;
-      const bursts = n > 0 && !r.torch_unavailable ? await withSpecFile(spec, (file) => benchBursts(threads, f['burst-steps'] as number, n, spec, file, f.warmup as number)) : null;
+      // One file of the spec serves the rounds and the bursts.
+      const { r, bursts } = await withSpecFile(spec, async (file) => {
+        const r = benchVsTorch(threads, f.steps as number, f.rounds as number, file, f.warmup as number);
+        return { r, bursts: n > 0 && !r.torch_unavailable ? await benchBursts(threads, f['burst-steps'] as number, n, spec, file, f.warmup as number) : null };
+      });
       const extra = typeof bursts === 'string' ? { bursts_unavailable: bursts } : bursts ? { bursts } : {};
       const lines = typeof bursts === 'string' ? [`bursts not measured: ${bursts}`] : bursts ? [burstsLine(bursts)] : [];
       console.log(f.json ? JSON.stringify({ ...r, ...extra }) : [vsTable(r), ...lines].join('\n'));
