@@ -13,7 +13,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ArchSpec } from '../models/index.js';
 import { trainingStepper } from './bench.js';
-import { TORCH_PYTHON } from './vs-torch.js';
+import { pairedRatios, quantile, TORCH_PYTHON } from './vs-torch.js';
 
 const SCRIPT = fileURLToPath(new URL('../../../bench/torch_reference.py', import.meta.url));
 
@@ -32,17 +32,10 @@ export interface BurstsResult {
   torch_ms_per_step: number;
 }
 
-/** Quartile q (0–1) of xs by linear interpolation between order statistics (numpy's default). */
-export function quantile(xs: readonly number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const at = (s.length - 1) * q, lo = Math.floor(at), hi = Math.ceil(at);
-  return s[lo]! + (s[hi]! - s[lo]!) * (at - lo);
-}
-
 /** PyTorch's ms and ours per burst (paired by index) → the ratios and their summary. */
 export function summarizeBursts(torchMs: readonly number[], oursMs: readonly number[], steps: number): BurstsResult {
   if (torchMs.length !== oursMs.length || torchMs.length === 0) throw new Error(`summarizeBursts: ${torchMs.length} and ${oursMs.length} bursts`);
-  const ratios = torchMs.map((t, i) => t / oursMs[i]!);
+  const ratios = pairedRatios(torchMs, oursMs).rounds; // PyTorch's ms over ours: our speed over theirs
   return {
     bursts: ratios.length, steps, ratios, median: quantile(ratios, 0.5), q1: quantile(ratios, 0.25), q3: quantile(ratios, 0.75),
     ours_ms_per_step: quantile(oursMs, 0.5), torch_ms_per_step: quantile(torchMs, 0.5),

@@ -47,11 +47,15 @@ interface TorchRun {
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const TORCH_PYTHON = process.env.TINY_MNIST_PYTHON ?? '/usr/bin/python3';
 
-function median(xs: number[]): number {
+/** Quantile q (0–1) of xs by linear interpolation between order statistics (numpy's default). */
+export function quantile(xs: readonly number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  const at = (s.length - 1) * q, lo = Math.floor(at), hi = Math.ceil(at);
+  return s[lo]! + (s[hi]! - s[lo]!) * (at - lo);
 }
+
+/** The middle value, or the mean of the middle two. */
+const median = (xs: readonly number[]): number => quantile(xs, 0.5);
 
 /** Per-round ratios ours[i] / theirs[i] of two series measured in alternation, and their median. */
 export function pairedRatios(ours: readonly number[], theirs: readonly number[]): { rounds: number[]; median: number } {

@@ -7,7 +7,8 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { quantile, summarizeBursts } from '../../src/bench/bursts.js';
+import { summarizeBursts } from '../../src/bench/bursts.js';
+import { quantile } from '../../src/bench/vs-torch.js';
 import { cli } from '../cli/cli-helpers.js';
 
 describe('bench --vs-torch --bursts', () => {
