@@ -136,6 +136,7 @@ let tailG: f64 = 0, tailGX: f64 = 0;
  * dx = gamma*invstd/M * (M*g - sum(g) - xhat*sum(g*xhat)),  g = dy masked by ReLU's y > 0.
  * The mask is recomputed from x with bn_apply's own arithmetic (x*scale + shift > 0, the same
  * operations in the same order, so the same bits) instead of reading y: one array less per pass.
+ * dx may be dy (in place): the second pass reads each element of dy before writing its dx.
  */
 export function bn_bwd(x: usize, dy: usize, dx: usize, mean: usize, invstd: usize, gamma: usize, scale: usize, shift: usize,
   dgamma: usize, dbeta: usize, N: i32, C: i32, HW: i32, c0: i32, c1: i32, relu: i32): void {

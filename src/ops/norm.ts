@@ -68,7 +68,8 @@ export function batchNormState(x: Tensor, gamma: Tensor, beta: Tensor, runningMe
 
 /**
  * Training-mode backward: dy (byte offset, x.size floats) is the gradient wrt the BatchNorm (+ ReLU)
- * output; adds into the gradients of x, gamma and beta.
+ * output; adds into the gradients of x, gamma and beta. dy may be x's gradient buffer itself when
+ * this is that gradient's first write: bn_bwd reads each element of dy before writing it.
  */
 export function batchNormBackward(x: Tensor, dy: number, st: BatchNormState, gamma: Tensor, beta: Tensor, relu: boolean): void {
   const e = engine();

@@ -57,6 +57,16 @@ export function gradInto(t: Tensor, write: (ptr: number) => void): void {
   e.arena.release(mark);
 }
 
+/**
+ * Gives each of these tensors that requires grad its gradient buffer now, if it has none. A backward
+ * closure calls it before taking an arena mark for its scratch: the gradients it then writes lie
+ * below the mark, so it can release its scratch when done instead of leaving it until the step ends.
+ */
+export function reserveGrads(...ts: Array<Tensor | null>): void {
+  const e = engine();
+  for (const t of ts) if (t?.requiresGrad && t.gradPtr === 0) t.gradPtr = e.arena.alloc(t.size);
+}
+
 function topoOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();

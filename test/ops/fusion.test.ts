@@ -2,11 +2,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { closeEngine, initEngine } from '../../src/engine/node.js';
+import { engine } from '../../src/engine/wasm.js';
 import { dropout, relu } from '../../src/ops/activation.js';
 import { seed16k } from '../../src/models/seed16k.js';
 import { fuse } from '../../src/nn/fuse.js';
 import { BatchNorm2d } from '../../src/nn/layers.js';
-import { convAlgoFor, convOutSize } from '../../src/kernels/conv.js';
+import { conv2dBackward, convAlgoFor, convOutSize } from '../../src/kernels/conv.js';
 import { conv2d } from '../../src/ops/conv.js';
 import { bnConvFuses, bnReluConv2d, bnReluDropoutMaxPool2d, bnReluMaxPool2d, type BatchNormArgs } from '../../src/ops/fused.js';
 import { nllLoss } from '../../src/ops/loss.js';
@@ -124,6 +125,54 @@ describe('BatchNorm + ReLU applied inside the next layer', () => {
       assert.deepEqual(noGrad(() => run(true, false)), noGrad(() => run(false, false)));
     });
   }
+
+  // A fused backward leaves in the arena only the gradients it was asked for, and on its way needs
+  // no buffer as large as x besides x's gradient: ∂/∂ of the BatchNorm's output is written where
+  // x's gradient goes, and the rest of its scratch is released. Bounds, each buffer rounded up to
+  // the arena's 64 bytes: after the call, the root's gradient (y.backward allocates it) and one
+  // per input that needs a gradient; during it, also the small buffers (dW and db, the
+  // BatchNorm's two per-channel sums) and the conv kernel's own scratch, measured on its own.
+  describe('a fused backward keeps only the gradients', () => {
+    const lineBytes = (floats: number) => Math.max(64, Math.ceil((floats * 4) / 64) * 64);
+    const grown = (y: Tensor, gy: number[], needGrad: Tensor[]) => {
+      const e = engine();
+      const before = e.arena.mark();
+      const peak = e.arena.peakDuring(() => y.backward(gy)) - before;
+      return { grown: e.arena.mark() - before, peak, bound: [y, ...needGrad].reduce((a, t) => a + lineBytes(t.size), 0) };
+    };
+    for (const [N, C, H, O, pad, stride] of [[4, 8, 12, 16, 1, 1], [3, 8, 13, 6, 1, 2]] as const) {
+      it(`bnReluConv2d, [${N},${C},${H},${H}] → ${O}, stride ${stride}`, () => {
+        initEngine({ threads: 2 });
+        const rng = new Rng(7);
+        const bn = bnArgs(C, true, 5);
+        const x = Tensor.from(Float32Array.from({ length: N * C * H * H }, () => rng.normal()), [N, C, H, H], true);
+        const w = Tensor.from(Float32Array.from({ length: O * C * 9 }, () => rng.normal() * 0.2), [O, C, 3, 3], true);
+        const b = Tensor.from(Float32Array.from({ length: O }, () => rng.normal()), [O], true);
+        const y = bnReluConv2d(x, bn, w, b, pad, stride);
+        // The conv kernel's scratch alone: its outputs allocated first, then its peak above them.
+        const e = engine(), m0 = e.arena.mark();
+        const dy = e.arena.alloc(y.size), dx = e.arena.alloc(x.size), dw = e.arena.alloc(w.size), db = e.arena.alloc(O);
+        const top = e.arena.mark();
+        const s = { N, C, H, W: H, O, KH: 3, KW: 3, pad, stride };
+        const convScratch = e.arena.peakDuring(() => conv2dBackward(e, dy, x.ptr, w.ptr, dx, dw, db, s)) - top;
+        e.arena.release(m0);
+        const r = grown(y, Array.from({ length: y.size }, (_, i) => Math.sin(i)), [x, w, b, bn.gamma, bn.beta]);
+        assert.ok(r.grown <= r.bound, `arena grew by ${r.grown} bytes, the gradients need ${r.bound}`);
+        const small = lineBytes(w.size) + lineBytes(O) + 2 * lineBytes(C);
+        assert.ok(r.peak <= r.bound + small + convScratch, `arena peaked ${r.peak} bytes above its start, bound ${r.bound + small + convScratch}`);
+      });
+    }
+    it('bnReluDropoutMaxPool2d, [4,16,28,28]', () => {
+      initEngine({ threads: 2 });
+      const rng = new Rng(8);
+      const bn = bnArgs(16, true, 4);
+      const x = Tensor.from(Float32Array.from({ length: 4 * 16 * 28 * 28 }, () => rng.normal()), [4, 16, 28, 28], true);
+      const y = bnReluDropoutMaxPool2d(x, bn, 0.1, new Rng(11));
+      const r = grown(y, Array.from({ length: y.size }, (_, i) => Math.cos(i)), [x, bn.gamma, bn.beta]);
+      assert.ok(r.grown <= r.bound, `arena grew by ${r.grown} bytes, the gradients need ${r.bound}`);
+      assert.ok(r.peak <= r.bound + 2 * lineBytes(16), `arena peaked ${r.peak} bytes above its start, bound ${r.bound + 2 * lineBytes(16)}`);
+    });
+  });
 
   // Called directly, the fused ops refuse what they cannot compute (the fusion pass asks first):
   // a BatchNorm without ReLU, and an evaluation-mode BatchNorm whose parameters need gradients.
