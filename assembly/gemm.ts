@@ -67,15 +67,79 @@ function nn1xvi(K: i32, a: usize, aks: usize, b: usize, rows: usize, c: usize, n
 }
 
 /**
- * C(M,N) (+)= A(M,K)·B(K,N) one row at a time: columns by 16, then 4, then one at a time (row-major
- * B only: an implicit GEMM's N % 4 == 0). A[i,k] is at a + i*ars + k*aks (bytes); B's rows as rowOf
- * (row stride ldbB bytes, or the table rows); C row-major (row stride ldcB bytes). gemmPacked's and
- * gemmPackedRows' last M % 4 rows.
+ * Two rows of A (at a and a + ars) times `nv` vectors (1 or 4) of B: 2·nv accumulators, each row's
+ * splat shared by the nv vectors and each B vector by both rows (8 independent sums at nv = 4,
+ * where one row alone has 4). Each element is still Σ_k from +0 in k order by madd, as in nn1xv.
+ */
+// @ts-ignore: decorator
+@inline function nn2xvCore(K: i32, a: usize, ars: usize, aks: usize, b: usize, ldb: usize, rows: usize, c: usize, ldcB: usize,
+  nv: i32, acc: i32, indirect: bool): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  let d0 = f32x4.splat(0), d1 = f32x4.splat(0), d2 = f32x4.splat(0), d3 = f32x4.splat(0);
+  for (let k = 0; k < K; k++) {
+    const s = v128.load32_splat(a), t = v128.load32_splat(a + ars), bk = rowOf(b, rows, indirect);
+    const b0 = v128.load(bk);
+    c0 = madd(s, b0, c0); d0 = madd(t, b0, d0);
+    if (nv > 1) {
+      const b1 = v128.load(bk, 16), b2 = v128.load(bk, 32), b3 = v128.load(bk, 48);
+      c1 = madd(s, b1, c1); d1 = madd(t, b1, d1);
+      c2 = madd(s, b2, c2); d2 = madd(t, b2, d2);
+      c3 = madd(s, b3, c3); d3 = madd(t, b3, d3);
+    }
+    a += aks;
+    if (indirect) rows += 4;
+    else b += ldb;
+  }
+  const e = c + ldcB;
+  if (acc) { c0 = f32x4.add(c0, v128.load(c)); d0 = f32x4.add(d0, v128.load(e)); }
+  v128.store(c, c0); v128.store(e, d0);
+  if (nv > 1) {
+    if (acc) {
+      c1 = f32x4.add(c1, v128.load(c, 16)); c2 = f32x4.add(c2, v128.load(c, 32)); c3 = f32x4.add(c3, v128.load(c, 48));
+      d1 = f32x4.add(d1, v128.load(e, 16)); d2 = f32x4.add(d2, v128.load(e, 32)); d3 = f32x4.add(d3, v128.load(e, 48));
+    }
+    v128.store(c, c1, 16); v128.store(c, c2, 32); v128.store(c, c3, 48);
+    v128.store(e, d1, 16); v128.store(e, d2, 32); v128.store(e, d3, 48);
+  }
+}
+
+function nn2xv(K: i32, a: usize, ars: usize, aks: usize, b: usize, ldb: usize, c: usize, ldcB: usize, nv: i32, acc: i32): void {
+  nn2xvCore(K, a, ars, aks, b, ldb, 0, c, ldcB, nv, acc, false);
+}
+
+function nn2xvi(K: i32, a: usize, ars: usize, aks: usize, b: usize, rows: usize, c: usize, ldcB: usize, nv: i32, acc: i32): void {
+  nn2xvCore(K, a, ars, aks, b, 0, rows, c, ldcB, nv, acc, true);
+}
+
+/**
+ * C(M,N) (+)= A(M,K)·B(K,N) two rows at a time (nn2xv), then one: columns by 16, then 4, then one
+ * at a time (row-major B only: an implicit GEMM's N % 4 == 0). A[i,k] is at a + i*ars + k*aks
+ * (bytes); B's rows as rowOf (row stride ldbB bytes, or the table rows); C row-major (row stride
+ * ldcB bytes). gemmPacked's and gemmPackedRows' last M % 4 rows.
  */
 // @ts-ignore: decorator
 @inline function rowsCore(M: i32, N: i32, K: i32, a: usize, ars: usize, aks: usize, b: usize, ldbB: usize, rows: usize,
   c: usize, ldcB: usize, acc: i32, indirect: bool): void {
-  for (let i = 0; i < M; i++) {
+  let i = 0;
+  for (; i + 2 <= M; i += 2) {
+    const ai = a + <usize>i * ars, ci = c + <usize>i * ldcB;
+    let j = 0;
+    for (; j + 16 <= N; j += 16) {
+      if (indirect) nn2xvi(K, ai, ars, aks, b + (<usize>j << 2), rows, ci + (<usize>j << 2), ldcB, 4, acc);
+      else nn2xv(K, ai, ars, aks, b + (<usize>j << 2), ldbB, ci + (<usize>j << 2), ldcB, 4, acc);
+    }
+    for (; j + 4 <= N; j += 4) {
+      if (indirect) nn2xvi(K, ai, ars, aks, b + (<usize>j << 2), rows, ci + (<usize>j << 2), ldcB, 1, acc);
+      else nn2xv(K, ai, ars, aks, b + (<usize>j << 2), ldbB, ci + (<usize>j << 2), ldcB, 1, acc);
+    }
+    if (!indirect) {
+      for (; j < N; j++) {
+        nn1x1(K, ai, aks, b + (<usize>j << 2), ldbB, ci + (<usize>j << 2), acc);
+        nn1x1(K, ai + ars, aks, b + (<usize>j << 2), ldbB, ci + ldcB + (<usize>j << 2), acc);
+      }
+    }
+  }
+  for (; i < M; i++) {
     const ai = a + <usize>i * ars, ci = c + <usize>i * ldcB;
     let j = 0;
     for (; j + 16 <= N; j += 16) {
