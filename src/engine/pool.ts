@@ -7,7 +7,7 @@ import type { Kernel } from './wasm.js';
 /** Byte offset of the mailboxes (below the arena, above AssemblyScript's statics). */
 export const MAILBOX_BASE = 512 * 1024;
 const MAILBOX_BYTES = 1024; // per worker: 16 int32 of control, up to 32 f64 arguments, 2 f64 trace times, an error message
-const SEQ = 0, DONE = 1, KERNEL = 2, NARGS = 3, ERROR = 4, TRACING = 5;
+const SEQ = 0, DONE = 1, KERNEL = 2, NARGS = 3, ERROR = 4, TRACING = 5, PAGES = 6;
 /** f64 index (within a mailbox) of the worker's start and end times of its last kernel, when tracing. */
 const TIMES = 64;
 /** Byte offset (within a mailbox) and capacity of a failed kernel's message, UTF-8; ERROR holds its length + 1. */
@@ -163,6 +163,7 @@ export class ThreadPool {
     i32[base + KERNEL] = id;
     i32[base + NARGS] = args.length;
     i32[base + TRACING] = tracing ? 1 : 0;
+    i32[base + PAGES] = this.memory.buffer.byteLength >>> 16; // the memory's size as the caller sees it
     const seq = ++this.seqs[w - 1]!;
     Atomics.store(i32, base + SEQ, seq);
     Atomics.notify(i32, base + SEQ);
@@ -198,6 +199,14 @@ export function serveMailbox(w: number, k: Record<string, Kernel>, names: string
     seen = Atomics.load(i32, base + SEQ);
     const id = i32[base + KERNEL]!;
     if (id === STOP) return;
+    // A worker has failed, rarely, with its memory still at the initial 4 MB after the caller had
+    // grown it ("memory access out of bounds"; sessions 11 and 14, not reproducible on demand):
+    // V8 passes a growth to other threads' instances through an interrupt. When this thread's
+    // view is smaller than the caller's, grow(0) makes V8 refresh it here before the kernel runs.
+    if (memory.buffer.byteLength < i32[base + PAGES]! * 65536) {
+      memory.grow(0);
+      i32 = new Int32Array(memory.buffer);
+    }
     args.length = i32[base + NARGS]!;
     for (let i = 0; i < args.length; i++) args[i] = f64[argBase + i]!;
     const tracing = i32[base + TRACING] === 1, t = (MAILBOX_BASE + w * MAILBOX_BYTES) / 8 + TIMES;
@@ -219,7 +228,8 @@ function writeMessage(memory: WebAssembly.Memory, w: number, err: unknown): numb
   const e = err instanceof Error ? err : new Error(String(err));
   const frame = e.stack?.split('\n').find((l) => l.includes('wasm'))?.trim();
   // The memory size this thread sees tells a stale view after another thread grew memory from a real overrun.
-  const text = `${e.message} (${frame ? `${frame}; ` : ''}memory as this worker sees it: ${memory.buffer.byteLength} bytes)`;
+  const pages = new Int32Array(memory.buffer)[(MAILBOX_BASE + w * MAILBOX_BYTES) / 4 + PAGES]!;
+  const text = `${e.message} (${frame ? `${frame}; ` : ''}memory as this worker sees it: ${memory.buffer.byteLength} bytes; as the caller saw it: ${pages * 65536})`;
   const bytes = new TextEncoder().encode(text).subarray(0, MESSAGE_BYTES);
   new Uint8Array(memory.buffer, MAILBOX_BASE + w * MAILBOX_BYTES + MESSAGE, bytes.length).set(bytes);
   return bytes.length;
