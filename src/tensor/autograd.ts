@@ -45,7 +45,7 @@ export function gradInto(t: Tensor, write: (ptr: number) => void): void {
   if (!t.requiresGrad) return;
   const e = engine();
   if (!t.hasGrad) {
-    if (t.gradPtr === 0) t.gradPtr = e.arena.alloc(t.size);
+    reserveGrads(t);
     write(t.gradPtr);
     t.hasGrad = true;
     return;
