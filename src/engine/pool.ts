@@ -6,8 +6,9 @@ import type { Kernel } from './wasm.js';
 
 /** Byte offset of the mailboxes (below the arena, above AssemblyScript's statics). */
 export const MAILBOX_BASE = 512 * 1024;
-const MAILBOX_BYTES = 1024; // per worker: 16 int32 of control, up to 32 f64 arguments, 2 f64 trace times, an error message
-const SEQ = 0, DONE = 1, KERNEL = 2, NARGS = 3, ERROR = 4, TRACING = 5, PAGES = 6;
+export const MAILBOX_BYTES = 1024; // per worker: 16 int32 of control, up to 32 f64 arguments, 2 f64 trace times, an error message
+/** int32 slots of a mailbox (exported for test/engine/pool-protocol.test.ts, which drives a worker by hand). */
+export const SEQ = 0, DONE = 1, KERNEL = 2, NARGS = 3, ERROR = 4, TRACING = 5, PAGES = 6;
 /** f64 index (within a mailbox) of the worker's start and end times of its last kernel, when tracing. */
 const TIMES = 64;
 /** Byte offset (within a mailbox) and capacity of a failed kernel's message, UTF-8; ERROR holds its length + 1. */
@@ -193,16 +194,22 @@ export function serveMailbox(w: number, k: Record<string, Kernel>, names: string
   for (;;) {
     let i32 = new Int32Array(memory.buffer);
     spinWhile(i32, base + SEQ, (v) => v === seen, WORKER_SPIN_MS);
-    Atomics.wait(i32, base + SEQ, seen);
+    // Being woken is no proof of a new call; only SEQ is. The caller stores SEQ, then notifies: if it
+    // is preempted between the two, this worker may already have seen SEQ, run the call and gone
+    // back to sleep when the notify arrives. Taking that wake-up for a new call ran the same kernel
+    // twice: a weight gradient's per-thread part accumulated twice (P0 + 2·P1, session 15), or the
+    // next call's arguments read half-written (the "memory access out of bounds" of sessions 11, 14).
+    while (Atomics.load(i32, base + SEQ) === seen) Atomics.wait(i32, base + SEQ, seen);
     i32 = new Int32Array(memory.buffer); // memory may have grown while we slept
     const f64 = new Float64Array(memory.buffer);
     seen = Atomics.load(i32, base + SEQ);
     const id = i32[base + KERNEL]!;
     if (id === STOP) return;
     // A worker has failed, rarely, with its memory still at the initial 4 MB after the caller had
-    // grown it ("memory access out of bounds"; sessions 11 and 14, not reproducible on demand):
-    // V8 passes a growth to other threads' instances through an interrupt. When this thread's
-    // view is smaller than the caller's, grow(0) makes V8 refresh it here before the kernel runs.
+    // grown it ("memory access out of bounds"; sessions 11 and 14). The late notify above is the
+    // likelier cause; this guard stays, as it costs one comparison: V8 passes a growth to other
+    // threads' instances through an interrupt, and when this thread's view is smaller than the
+    // caller's, grow(0) makes V8 refresh it here before the kernel runs.
     if (memory.buffer.byteLength < i32[base + PAGES]! * 65536) {
       memory.grow(0);
       i32 = new Int32Array(memory.buffer);
