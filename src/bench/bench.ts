@@ -72,6 +72,16 @@ export interface BenchOptions {
   profile?: boolean;
 }
 
+/** MNIST's training images: bench's warm-up and timed batches are distinct images from them, in order. */
+export const BENCH_TRAIN_IMAGES = 60_000;
+
+/** Why o.warmup + o.steps batches do not fit in the training set (null: they do). Both sides of --vs-torch take them in order. */
+export function benchStepsProblem(steps: number, warmup: number, batchSize = DEFAULT_RECIPE.batchSize): string | null {
+  const need = batchSize * (steps + warmup);
+  if (need <= BENCH_TRAIN_IMAGES) return null;
+  return `--steps ${steps} and --warmup ${warmup} need ${need} training images at batch ${batchSize}; MNIST has ${BENCH_TRAIN_IMAGES} (steps + warmup ≤ ${Math.floor(BENCH_TRAIN_IMAGES / batchSize)})`;
+}
+
 /** The engine, a trainer warmed up on o.warmup batches, and the o.steps batches after them to time. */
 function benchSetup(o: BenchOptions) {
   const e = initEngine({ threads: o.threads, variant: o.variant });

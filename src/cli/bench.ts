@@ -1,10 +1,10 @@
 // `tiny-mnist bench`: training and evaluation speed of the reference network, 1 and 2 threads,
 // with a per-phase and per-kernel profile; `--vs-torch` runs PyTorch's side by side.
 import os from 'node:os';
-import { benchTraining, type BenchResult } from '../bench/bench.js';
+import { benchStepsProblem, benchTraining, type BenchResult } from '../bench/bench.js';
 import { benchBursts, type BurstsResult } from '../bench/bursts.js';
 import { benchInChild, benchVsTorch, spreadWarning, withSpecFile, type VsTorchResult } from '../bench/vs-torch.js';
-import { helpText, parseFlags } from './args.js';
+import { helpText, parseFlags, UsageError } from './args.js';
 import { loadArch } from '../io/arch-file.js';
 import { ARCH, JSON_FLAG, MAX_THREADS } from './common.js';
 import type { Command } from './main.js';
@@ -63,6 +63,9 @@ export const benchCommand: Command = {
       return 0;
     }
     const { flags: f } = parseFlags('bench', argv, SPECS);
+    // Both sides take distinct batches in order: past the training set's end, PyTorch's side failed on an empty batch.
+    const tooMany = benchStepsProblem(f.steps as number, f.warmup as number);
+    if (tooMany) throw new UsageError(`bench: ${tooMany}`);
     const spec = loadArch(f.arch as string);
     if (f['vs-torch']) {
       const threads = (f.threads as number | undefined) ?? os.availableParallelism();

@@ -84,6 +84,8 @@ const CASES: Array<[string[], RegExp]> = [
   [['eval', '--model', notSafetensors], /junk\.safetensors: /],
   [['predict'], /give at least one PNG file/],
   [['predict', '--model', model, notPng], /digit\.png: /],
+  [['bench', '--steps', '469'], /^tiny-mnist bench: --steps 469 and --warmup 2 need 60288 training images at batch 128; MNIST has 60000 \(steps \+ warmup ≤ 468\)$/],
+  [['bench', '--vs-torch', '--warmup', '300', '--steps', '200'], /--steps 200 and --warmup 300 need 64000 training images/],
   [['summary', '--arch', 'resnet'], /unknown architecture "resnet" \(the zoo has seed16k, tiny, fast, accurate; or give a \.json file\)/],
   [['summary', '--arch', 'no/such.json'], /no\/such\.json: no such file/],
   // Ordinary failures of a run: one line with the cause and what to do, nothing written.
