@@ -4,10 +4,11 @@
 // (session 15's late notify: one thread's weight-gradient part counted twice), and never in a test
 // run on an idle machine. A development tool, not part of `npm test`: each round is a new process,
 // because V8's background compiles early in a process are what preempt the compute threads.
-//   node bench/thread-stress.mjs [ARCH] [runs, default 200] [CPU hogs, default 2]
+//   node bench/thread-stress.mjs [ARCH or FILE.json] [runs, default 200] [CPU hogs, default 2]
 // Prints each run that differs (the first tensor that does, and how many elements) and a count.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const [arch = 'seed16k', runs = '200', hogs = '2'] = process.argv.slice(2);
@@ -19,10 +20,11 @@ if (process.env.THREAD_STRESS_CHILD) {
   const { initEngine } = await import(new URL('engine/node.js', dist));
   const { loadIdxDataset } = await import(new URL('data/datasets.js', dist));
   const { zooSpec } = await import(new URL('models/index.js', dist));
+  const { parseArchJson } = await import(new URL('models/spec.js', dist));
   const { recipeOf } = await import(new URL('train/recipe.js', dist));
   const { makeTrainer, trainEpoch } = await import(new URL('train/trainer.js', dist));
   const e = initEngine({ threads: 2 });
-  const spec = zooSpec(arch);
+  const spec = arch.endsWith('.json') ? parseArchJson(readFileSync(arch, 'utf8'), arch) : zooSpec(arch);
   const data = loadIdxDataset(undefined, { limitTrain: BATCH * STEPS });
   const t = makeTrainer(spec, { ...recipeOf(spec), batchSize: BATCH }, 1, data.train.count);
   trainEpoch(t, data.train);
