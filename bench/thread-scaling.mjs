@@ -7,15 +7,7 @@
 // A development tool: not part of bench. Prints the median of the pairs' ratios (1-thread ms /
 // 2-thread ms) with the middle half.
 //   node bench/thread-scaling.mjs [ARCH] [warm-up blocks, default 40] [pairs, default 20]
-import { readFileSync } from 'node:fs';
-
-const dist = new URL('../dist/src/', import.meta.url);
-const { initEngine } = await import(new URL('engine/node.js', dist));
-const { loadIdxDataset } = await import(new URL('data/datasets.js', dist));
-const { zooSpec } = await import(new URL('models/index.js', dist));
-const { parseArchJson } = await import(new URL('models/spec.js', dist));
-const { recipeOf } = await import(new URL('train/recipe.js', dist));
-const { makeTrainer, trainEpoch } = await import(new URL('train/trainer.js', dist));
+import { benchTrainer, initEngine, trainEpoch } from './dist-trainer.mjs';
 
 const [arch = 'seed16k', warm = '40', pairs = '20'] = process.argv.slice(2);
 const e = initEngine({ threads: 2 });
@@ -23,10 +15,8 @@ if (e.pool.size !== 2) {
   console.error('thread-scaling: needs 2 threads');
   process.exit(2);
 }
-const spec = arch.endsWith('.json') ? parseArchJson(readFileSync(arch, 'utf8'), arch) : zooSpec(arch);
 const B = 128, STEPS = 10;
-const data = loadIdxDataset(undefined, { limitTrain: B * STEPS });
-const t = makeTrainer(spec, { ...recipeOf(spec), batchSize: B }, 1, data.train.count);
+const { data, t } = benchTrainer(arch, B, STEPS);
 // Kernels split by pool.size (kernels/conv.ts, kernels/split.ts): 1 runs every kernel whole on the caller.
 const block = (threads) => {
   e.pool.size = threads;

@@ -8,7 +8,6 @@
 // Prints each run that differs (the first tensor that does, and how many elements) and a count.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const [arch = 'seed16k', runs = '200', hogs = '2'] = process.argv.slice(2);
@@ -16,17 +15,9 @@ const STEPS = 12, BATCH = 32;
 
 if (process.env.THREAD_STRESS_CHILD) {
   // One run: STEPS steps of ARCH's recipe at batch BATCH on 2 threads; prints a hash per tensor.
-  const dist = new URL('../dist/src/', import.meta.url);
-  const { initEngine } = await import(new URL('engine/node.js', dist));
-  const { loadIdxDataset } = await import(new URL('data/datasets.js', dist));
-  const { zooSpec } = await import(new URL('models/index.js', dist));
-  const { parseArchJson } = await import(new URL('models/spec.js', dist));
-  const { recipeOf } = await import(new URL('train/recipe.js', dist));
-  const { makeTrainer, trainEpoch } = await import(new URL('train/trainer.js', dist));
+  const { initEngine, benchTrainer, trainEpoch } = await import('./dist-trainer.mjs');
   const e = initEngine({ threads: 2 });
-  const spec = arch.endsWith('.json') ? parseArchJson(readFileSync(arch, 'utf8'), arch) : zooSpec(arch);
-  const data = loadIdxDataset(undefined, { limitTrain: BATCH * STEPS });
-  const t = makeTrainer(spec, { ...recipeOf(spec), batchSize: BATCH }, 1, data.train.count);
+  const { data, t } = benchTrainer(arch, BATCH, STEPS);
   trainEpoch(t, data.train);
   const out = {};
   for (const [name, x] of t.model.stateDict()) out[name] = createHash('sha1').update(Buffer.from(Float32Array.from(x.data()).buffer)).digest('hex').slice(0, 16);
