@@ -8,8 +8,9 @@ const { loadIdxDataset } = await import(new URL('data/datasets.js', dist));
 const { zooSpec } = await import(new URL('models/index.js', dist));
 const { parseArchJson } = await import(new URL('models/spec.js', dist));
 const { recipeOf } = await import(new URL('train/recipe.js', dist));
-const { makeTrainer } = await import(new URL('train/trainer.js', dist));
-export const { trainEpoch } = await import(new URL('train/trainer.js', dist));
+const trainer = await import(new URL('train/trainer.js', dist));
+const { makeTrainer } = trainer;
+export const { trainEpoch } = trainer;
 
 /** The architecture `arch` names (a zoo entry, or a .json spec file) with its recipe at batch B, on the first B·steps training images. */
 export function benchTrainer(arch, B, steps) {

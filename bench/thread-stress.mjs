@@ -5,7 +5,7 @@
 // run on an idle machine. A development tool, not part of `npm test`: each round is a new process,
 // because V8's background compiles early in a process are what preempt the compute threads.
 //   node bench/thread-stress.mjs [ARCH or FILE.json] [runs, default 200] [CPU hogs, default 2]
-// Prints each run that differs (the first tensor that does, and how many elements) and a count.
+// Prints each run that differs (how many tensors do, and the first) and a count.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';

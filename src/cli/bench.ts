@@ -1,7 +1,7 @@
 // `tiny-mnist bench`: training and evaluation speed of the reference network, 1 and 2 threads,
 // with a per-phase and per-kernel profile; `--vs-torch` runs PyTorch's side by side.
 import os from 'node:os';
-import { benchStepsProblem, benchTraining, type BenchResult } from '../bench/bench.js';
+import { BENCH_TRAIN_IMAGES, benchStepsProblem, benchTraining, type BenchResult } from '../bench/bench.js';
 import { benchBursts, type BurstsResult } from '../bench/bursts.js';
 import { benchInChild, benchVsTorch, spreadWarning, withSpecFile, type VsTorchResult } from '../bench/vs-torch.js';
 import { helpText, parseFlags, UsageError } from './args.js';
@@ -25,7 +25,7 @@ const SPECS = [
 ];
 
 function line(r: BenchResult): string {
-  const epoch = (60000 / r.trainImagesPerSecond).toFixed(1);
+  const epoch = (BENCH_TRAIN_IMAGES / r.trainImagesPerSecond).toFixed(1);
   return `threads ${r.threads} (${r.variant}): ${r.msPerStep.toFixed(1)} ms/step, ${Math.round(r.trainImagesPerSecond)} train images/s (≈${epoch} s/epoch of 60,000), ${Math.round(r.evalImagesPerSecond)} eval images/s, arena peak ${r.arenaPeakMB.toFixed(0)} MB, peak RSS ${r.peakRssMB.toFixed(0)} MB${unpaddedNote(r.unpaddedConv)}`;
 }
 

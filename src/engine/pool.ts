@@ -7,8 +7,9 @@ import type { Kernel } from './wasm.js';
 /** Byte offset of the mailboxes (below the arena, above AssemblyScript's statics). */
 export const MAILBOX_BASE = 512 * 1024;
 export const MAILBOX_BYTES = 1024; // per worker: 16 int32 of control, up to 32 f64 arguments, 2 f64 trace times, an error message
-/** int32 slots of a mailbox (exported for test/engine/pool-protocol.test.ts, which drives a worker by hand). */
-export const SEQ = 0, DONE = 1, KERNEL = 2, NARGS = 3, ERROR = 4, TRACING = 5, PAGES = 6;
+/** int32 slots of a mailbox (SEQ and DONE exported for test/engine/pool-protocol.test.ts, which drives a worker by hand). */
+export const SEQ = 0, DONE = 1;
+const KERNEL = 2, NARGS = 3, ERROR = 4, TRACING = 5, PAGES = 6;
 /** f64 index (within a mailbox) of the worker's start and end times of its last kernel, when tracing. */
 const TIMES = 64;
 /** Byte offset (within a mailbox) and capacity of a failed kernel's message, UTF-8; ERROR holds its length + 1. */
@@ -158,16 +159,8 @@ export class ThreadPool {
 
   private post(i32: Int32Array, f64: Float64Array, w: number, id: number, args: number[], tracing: boolean): void {
     if (args.length > MAX_ARGS) throw new Error(`ThreadPool: ${args.length} arguments, max ${MAX_ARGS}`);
-    const base = (MAILBOX_BASE + w * MAILBOX_BYTES) >> 2;
-    const argBase = (MAILBOX_BASE + w * MAILBOX_BYTES + 64) >> 3;
-    for (let i = 0; i < args.length; i++) f64[argBase + i] = args[i]!;
-    i32[base + KERNEL] = id;
-    i32[base + NARGS] = args.length;
-    i32[base + TRACING] = tracing ? 1 : 0;
-    i32[base + PAGES] = this.memory.buffer.byteLength >>> 16; // the memory's size as the caller sees it
-    const seq = ++this.seqs[w - 1]!;
-    Atomics.store(i32, base + SEQ, seq);
-    Atomics.notify(i32, base + SEQ);
+    storeCall(this.memory, i32, f64, w, ++this.seqs[w - 1]!, id, args, tracing);
+    Atomics.notify(i32, (MAILBOX_BASE + w * MAILBOX_BYTES) / 4 + SEQ);
   }
 
   private wait(i32: Int32Array, w: number, name: string): void {
@@ -182,6 +175,22 @@ export class ThreadPool {
     const error = Atomics.load(i32, base + ERROR);
     if (error !== 0) throw new KernelError(name, w, readMessage(this.memory, w, error - 1));
   }
+}
+
+/**
+ * Writes call `seq` (kernel `id` of the sorted names, or STOP) into worker w's mailbox and stores
+ * SEQ last, which publishes it; the caller then notifies (ThreadPool.post).
+ */
+export function storeCall(memory: WebAssembly.Memory, i32: Int32Array, f64: Float64Array, w: number, seq: number, id: number,
+  args: readonly number[], tracing: boolean): void {
+  const base = (MAILBOX_BASE + w * MAILBOX_BYTES) >> 2;
+  const argBase = (MAILBOX_BASE + w * MAILBOX_BYTES + 64) >> 3;
+  for (let i = 0; i < args.length; i++) f64[argBase + i] = args[i]!;
+  i32[base + KERNEL] = id;
+  i32[base + NARGS] = args.length;
+  i32[base + TRACING] = tracing ? 1 : 0;
+  i32[base + PAGES] = memory.buffer.byteLength >>> 16; // the memory's size as the caller sees it
+  Atomics.store(i32, base + SEQ, seq);
 }
 
 /** The worker side: instantiate the same module on the same memory and serve the mailbox forever. */

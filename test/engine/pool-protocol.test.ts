@@ -6,11 +6,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { DONE, KERNEL, MAILBOX_BASE, MAILBOX_BYTES, NARGS, PAGES, SEQ, STOP } from '../../src/engine/pool.js';
+import { DONE, MAILBOX_BASE, MAILBOX_BYTES, SEQ, STOP, storeCall } from '../../src/engine/pool.js';
 
 const W = 1; // the worker's index, as ThreadPool numbers them
 const base = (MAILBOX_BASE + W * MAILBOX_BYTES) >> 2;
 const COUNTER = 64; // int32 index of the call counter, below the mailboxes
+const COUNT = 0; // `count`'s index among the kernel names
 
 // The worker: serveMailbox with one kernel, `count(index)`, which adds 1 to int32 `index`.
 const workerSource = `
@@ -23,15 +24,6 @@ import(workerData.pool).then(({ serveMailbox }) => {
 
 function sleep(i32: Int32Array, ms: number): void {
   Atomics.wait(i32, 0, i32[0]!, ms); // int32 0 never changes: a plain blocking sleep
-}
-
-/** Writes call `seq` (kernel 0, `count(COUNTER)`) into the mailbox and stores SEQ, without notifying. */
-function store(i32: Int32Array, f64: Float64Array, memory: WebAssembly.Memory, seq: number): void {
-  f64[(MAILBOX_BASE + W * MAILBOX_BYTES + 64) >> 3] = COUNTER;
-  i32[base + KERNEL] = 0;
-  i32[base + NARGS] = 1;
-  i32[base + PAGES] = memory.buffer.byteLength >>> 16;
-  Atomics.store(i32, base + SEQ, seq);
 }
 
 function waitDone(i32: Int32Array, seq: number): void {
@@ -51,7 +43,7 @@ describe('pool mailbox protocol', () => {
     try {
       // Call 1 as the caller makes it when it is preempted after the store: the worker sees SEQ
       // while polling and runs the call with no notify at all.
-      store(i32, f64, memory, 1);
+      storeCall(memory, i32, f64, W, 1, COUNT, [COUNTER], false);
       waitDone(i32, 1);
       // The worker polls 2 ms (pool.ts, WORKER_SPIN_MS), then sleeps in Atomics.wait; the late notify finds it there.
       let woken = 0;
@@ -65,13 +57,12 @@ describe('pool mailbox protocol', () => {
       assert.equal(Atomics.load(i32, base + DONE), 1);
 
       // The worker still serves calls made the usual way.
-      store(i32, f64, memory, 2);
+      storeCall(memory, i32, f64, W, 2, COUNT, [COUNTER], false);
       Atomics.notify(i32, base + SEQ);
       waitDone(i32, 2);
       assert.equal(Atomics.load(i32, COUNTER), 2, 'call 2 ran once');
     } finally {
-      i32[base + KERNEL] = STOP;
-      Atomics.store(i32, base + SEQ, 3);
+      storeCall(memory, i32, f64, W, 3, STOP, [], false);
       Atomics.notify(i32, base + SEQ);
       await worker.terminate();
     }
