@@ -23,7 +23,8 @@ export function augmentBatchWasm(e: Engine, src: Split, indices: ArrayLike<numbe
   const bytes = e.arena.alloc(Math.ceil((count * pixels) / 4));
   const params = e.arena.alloc(count * 14); // 7 f64 per image
   const parts = splitRange(count, e.pool.size);
-  const work = parts.map(() => e.arena.alloc(pixels * 4)); // 2·H·W f64 per thread
+  const workF64 = e.k.augment_work_f64!(H, W); // the bordered source and the output image, per thread
+  const work = parts.map(() => e.arena.alloc(2 * workF64));
   const elastic = aug.elastic ?? 0;
   const fields = elastic > 0 ? e.arena.alloc(count * pixels * 4) : 0; // 2·H·W f64 per image
   const u8 = new Uint8Array(e.memory.buffer, bytes, count * pixels);
