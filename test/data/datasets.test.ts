@@ -84,6 +84,19 @@ test('limits keep the first N examples', () => {
   assert.equal(ds.test.count, 3);
 });
 
+test('a limit keeping most of a file views it; a small one copies, so the file can be freed', () => {
+  // Copying 4 of 5 images would hold the file and the copy at once (MNIST: 47 MB more at the peak).
+  const dir = writeDataset(makeFiles(5, 3));
+  const most = loadIdxDataset(dir, { limitTrain: 4 }).train;
+  assert.deepEqual([most.count, most.images.length, most.labels.length], [4, 48, 4]);
+  assert.equal(most.images[12 * 3], 3);
+  assert.ok(most.images.buffer.byteLength > 48, 'images: a view into the file');
+  assert.ok(most.labels.buffer.byteLength > 4, 'labels: a view into the file');
+  const few = loadIdxDataset(dir, { limitTrain: 2 }).train;
+  assert.equal(few.images.buffer.byteLength, 24, 'images: a copy of 2 images');
+  assert.equal(few.labels.buffer.byteLength, 2, 'labels: a copy of 2 labels');
+});
+
 test('bad limits, directories and files are reported', () => {
   const good = makeFiles();
   const dir = writeDataset(good);
