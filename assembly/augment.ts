@@ -64,7 +64,8 @@ export function augment_batch(src: usize, params: usize, out: usize, k0: i32, k1
 
 /**
  * affineBilinear of src/data/augment.ts: dst (H,W) = src scaled, rotated about the centre and shifted,
- * zero outside; with a field (≠ 0), each output pixel displaced first, one pixel at a time.
+ * zero outside; with a field (≠ 0), each output pixel displaced first, one pixel at a time. src is
+ * the bordered copy ((H+2)×(W+2), the image at (1, 1)).
  */
 function affine(dst: usize, src: usize, H: i32, W: i32, a: f64, b: f64, tx: f64, ty: f64, field: usize): void {
   const cx = <f64>(W - 1) / 2, cy = <f64>(H - 1) / 2;
