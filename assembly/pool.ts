@@ -10,18 +10,22 @@ import { dropMask, dropThreshold } from './elementwise';
 import { storeN } from './winograd';
 
 /**
- * x: (P,H,W) → y: (P,H/2,W/2), arg: same size as y, tap index stored as f32. scale != 0: of
+ * x: (P,H,W) → y: (P,H/2,W/2), arg: same size as y, tap index stored as f32; arg == 0 (no
+ * backward pass will follow, as in evaluation): the maxima only. scale != 0: of
  * max(x·scale[c] + shift[c], 0) for plane pl's channel c = pl % C (a BatchNorm + ReLU output that
  * is never stored, as in dropout_maxpool2_fwd). The same vector code as dropout_maxpool2_fwd,
  * without the masks.
  */
 export function maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H: i32, W: i32, scale: usize, shift: usize, C: i32): void {
   for (let pl = p0; pl < p1; pl++) {
+    // Separate instantiations with and without the taps' indices, so evaluation carries none.
     if (scale) {
-      const c = <usize>(pl % C) << 2;
-      poolPlane(x, y, arg, pl, p1, H, W, 0, 0, 1, false, true, load<f32>(scale + c), load<f32>(shift + c));
+      const c = <usize>(pl % C) << 2, a = load<f32>(scale + c), b = load<f32>(shift + c);
+      if (arg) poolPlane(x, y, arg, pl, p1, H, W, 0, 0, 1, false, true, a, b);
+      else poolPlane(x, y, 0, pl, p1, H, W, 0, 0, 1, false, true, a, b, false);
     } else {
-      poolPlane(x, y, arg, pl, p1, H, W, 0, 0, 1, false, false, 1, 0);
+      if (arg) poolPlane(x, y, arg, pl, p1, H, W, 0, 0, 1, false, false, 1, 0);
+      else poolPlane(x, y, 0, pl, p1, H, W, 0, 0, 1, false, false, 1, 0, false);
     }
   }
 }
@@ -54,7 +58,7 @@ export function maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H
 // outputs (and taps) are stored at y/arg + o. bn: the taps go through max(x·av + bv, 0) first;
 // drop: then through the dropout masks, whose idx·GOLDEN products start at pa and pc.
 @inline function poolBlock4(x: usize, y: usize, arg: usize, a: i32, c: i32, pa: v128, pc: v128, o: usize,
-  seed: u32, threshold: u32, keep: f32, n: i32, drop: bool, bn: bool, av: v128, bv: v128): void {
+  seed: u32, threshold: u32, keep: f32, n: i32, drop: bool, bn: bool, av: v128, bv: v128, withArg: bool): void {
   const g4 = i32x4.splat(4 * GOLDEN);
   let ra = bnr(v128.load(x + (<usize>a << 2)), bn, av, bv), rb = bnr(v128.load(x + (<usize>(a + 4) << 2)), bn, av, bv);
   let sa = bnr(v128.load(x + (<usize>c << 2)), bn, av, bv), sb = bnr(v128.load(x + (<usize>(c + 4) << 2)), bn, av, bv);
@@ -69,17 +73,17 @@ export function maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1: i32, H
   const t1 = v128.shuffle<f32>(ra, rb, 1, 3, 5, 7);
   let m = takes(t1, best);
   best = v128.bitselect(t1, best, m);
-  k = v128.bitselect(f32x4.splat(1), k, m);
+  if (withArg) k = v128.bitselect(f32x4.splat(1), k, m);
   const t2 = v128.shuffle<f32>(sa, sb, 0, 2, 4, 6);
   m = takes(t2, best);
   best = v128.bitselect(t2, best, m);
-  k = v128.bitselect(f32x4.splat(2), k, m);
+  if (withArg) k = v128.bitselect(f32x4.splat(2), k, m);
   const t3 = v128.shuffle<f32>(sa, sb, 1, 3, 5, 7);
   m = takes(t3, best);
   best = v128.bitselect(t3, best, m);
-  k = v128.bitselect(f32x4.splat(3), k, m);
+  if (withArg) k = v128.bitselect(f32x4.splat(3), k, m);
   storeN(y + o, best, n);
-  storeN(arg + o, k, n);
+  if (withArg) storeN(arg + o, k, n);
 }
 
 // A candidate tap replaces the best so far where it is greater or NaN (PyTorch's rule), lane-wise.
@@ -110,7 +114,7 @@ export function dropout_maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1
 /** One plane of max-pool, through max(x·a + b, 0) when bn, then the dropout masks when drop. */
 // @ts-ignore: decorator
 @inline function poolPlane(x: usize, y: usize, arg: usize, pl: i32, p1: i32, H: i32, W: i32, seed: u32, threshold: u32, keep: f32,
-  drop: bool, bn: bool, a: f32, b: f32): void {
+  drop: bool, bn: bool, a: f32, b: f32, withArg: bool = true): void {
   const OH = H >> 1, OW = W >> 1;
   const av = f32x4.splat(a), bv = f32x4.splat(b);
   const base = pl * H * W;
@@ -124,7 +128,7 @@ export function dropout_maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1
     const g8 = i32x4.splat(8 * GOLDEN);
     // Four outputs at a time: 8 columns of both rows, split into even (left) and odd (right) taps.
     for (; j + 4 <= OW; j += 4) {
-      poolBlock4(x, y, arg, i0 + 2 * j, i1 + 2 * j, pa, pc, yo + (<usize>(i * OW + j) << 2), seed, threshold, keep, 4, drop, bn, av, bv);
+      poolBlock4(x, y, arg, i0 + 2 * j, i1 + 2 * j, pa, pc, yo + (<usize>(i * OW + j) << 2), seed, threshold, keep, 4, drop, bn, av, bv, withArg);
       pa = i32x4.add(pa, g8);
       pc = i32x4.add(pc, g8);
     }
@@ -132,7 +136,7 @@ export function dropout_maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1
     // lanes read the columns past the row (the next row's first ones) and are not stored. The
     // last row of a thread's last plane stays scalar: its extra columns may lie past x.
     if (j < OW && (pl < p1 - 1 || i < OH - 1)) {
-      poolBlock4(x, y, arg, i0 + 2 * j, i1 + 2 * j, pa, pc, yo + (<usize>(i * OW + j) << 2), seed, threshold, keep, OW - j, drop, bn, av, bv);
+      poolBlock4(x, y, arg, i0 + 2 * j, i1 + 2 * j, pa, pc, yo + (<usize>(i * OW + j) << 2), seed, threshold, keep, OW - j, drop, bn, av, bv, withArg);
       j = OW;
     }
     for (; j < OW; j++) {
@@ -147,7 +151,7 @@ export function dropout_maxpool2_fwd(x: usize, y: usize, arg: usize, p0: i32, p1
       if (v3 > best || isNaN(v3)) { best = v3; k = 3; }
       const o = yo + (<usize>(i * OW + j) << 2);
       store<f32>(y + o, best);
-      store<f32>(arg + o, k);
+      if (withArg) store<f32>(arg + o, k);
     }
   }
 }

@@ -13,14 +13,15 @@ import { checkRank } from './check.js';
 
 /**
  * Checks x (N,C,H,W) for a 2×2 pool and makes its outputs: y (N,C,floor(H/2),floor(W/2)) and arg,
- * the winning tap 0..3 per output (as f32). P = N·C planes.
+ * the winning tap 0..3 per output (as f32), which only a backward pass reads: withArg false (no
+ * gradient wanted, as in evaluation) gives arg 0, and maxpool2_fwd then stores none. P = N·C planes.
  */
-export function poolOutputs(x: Tensor): { y: Tensor; arg: number; P: number; H: number; W: number } {
+export function poolOutputs(x: Tensor, withArg = true): { y: Tensor; arg: number; P: number; H: number; W: number } {
   checkRank('maxPool2d', 'input', x, 4);
   const [N, C, H, W] = x.shape as [number, number, number, number];
   if (H < 2 || W < 2) throw new Error(`maxPool2d: input ${H}x${W} is smaller than the 2x2 window`);
   const y = Tensor.empty([N, C, H >> 1, W >> 1]);
-  return { y, arg: engine().arena.alloc(y.size), P: N * C, H, W };
+  return { y, arg: withArg ? engine().arena.alloc(y.size) : 0, P: N * C, H, W };
 }
 
 /** Checks x (N,C,H,W), the window and the stride; the pooling's sizes over P = N·C planes. */
@@ -66,7 +67,7 @@ export function avgPool2d(x: Tensor, kernel: number, stride = kernel): Tensor {
 /** The reference net's max-pool: 2×2, stride 2, x: (N,C,H,W) → (N,C,floor(H/2),floor(W/2)). */
 function maxPool2x2(x: Tensor): Tensor {
   const e = engine();
-  const { y, arg, P, H, W } = poolOutputs(x);
+  const { y, arg, P, H, W } = poolOutputs(x, needsGrad(x));
   runSplit(e, 'maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, 0, 0, 1]);
   if (needsGrad(x)) {
     record(y, [x], () => gradInto(x, (dx) => runSplit(e, 'maxpool2_bwd', P, x.size, (p0, p1) => [y.gradPtr, arg, dx, p0, p1, H, W])));

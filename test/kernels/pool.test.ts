@@ -111,6 +111,42 @@ describe('k×k pooling kernels vs naive reference', () => {
     }
   });
 
+  // Evaluation (no gradient wanted) runs the 2×2 kernel with arg = 0: the same maxima as with the
+  // taps stored, no taps written anywhere (a store through arg = 0 would land in the low memory
+  // below the kernels' static data), and no arg buffer in the arena.
+  it('2×2/2 max-pool without gradients: the same maxima, no taps stored', () => {
+    for (const threads of [1, 2]) {
+      const e = initEngine({ threads });
+      for (const shape of [[2, 4, 28, 28], [11, 17, 28, 28], [3, 5, 9, 7]] as const) {
+        const [N, C, H, W] = shape;
+        const P = N * C, OH = H >> 1, OW = W >> 1, n = P * OH * OW;
+        const x0 = input(P * H * W, 23, true);
+        const mark = e.arena.mark();
+        const x = Tensor.from(x0, [...shape]);
+        const scale = e.arena.alloc(C), shift = e.arena.alloc(C);
+        e.floats(scale, C).set(normal(C, 29));
+        e.floats(shift, C).set(normal(C, 31));
+        const withArg = e.arena.alloc(n), arg = e.arena.alloc(n), without = e.arena.alloc(n);
+        const low = () => new Uint8Array(e.memory.buffer, 0, 65536).slice();
+        for (const bn of [false, true]) {
+          const [sc, sh] = bn ? [scale, shift] : [0, 0];
+          e.pool.run('maxpool2_fwd', [[x.ptr, withArg, arg, 0, P, H, W, sc, sh, C]]);
+          const before = low();
+          e.pool.run('maxpool2_fwd', [[x.ptr, without, 0, 0, P, H, W, sc, sh, C]]);
+          assert.ok(e.floats(arg, n).some((k) => k !== 0), 'some taps other than the first win');
+          expectSameBits(e.floats(without, n), e.floats(withArg, n), `[${shape}]${bn ? ' with BatchNorm' : ''} maxima`);
+          assert.deepEqual(low(), before, `[${shape}]${bn ? ' with BatchNorm' : ''}: nothing stored through arg = 0`);
+        }
+        // Through the op: without a gradient only y is allocated.
+        const top = e.arena.mark();
+        const y = maxPool2d(x);
+        expectSameBits(y.data(), maxPoolRefK(x0, P, H, W, 2, 2, new Float32Array(P * H * W)).y, `[${shape}] op, no gradient`);
+        assert.equal(e.arena.mark() - top, Math.ceil((y.size * 4) / 64) * 64, `[${shape}] only y allocated`);
+        e.arena.release(mark);
+      }
+    }
+  });
+
   it('rejects bad windows at the door', () => {
     initEngine({ threads: 1 });
     const x = Tensor.zeros([1, 2, 5, 5]);
