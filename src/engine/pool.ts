@@ -6,7 +6,11 @@ import type { Kernel } from './wasm.js';
 
 /** Byte offset of the mailboxes (below the arena, above AssemblyScript's statics). */
 export const MAILBOX_BASE = 512 * 1024;
-export const MAILBOX_BYTES = 1024; // per worker: 16 int32 of control, up to 32 f64 arguments, 2 f64 trace times, an error message
+const MAILBOX_BYTES = 1024; // per worker: 16 int32 of control, up to 32 f64 arguments, 2 f64 trace times, an error message
+/** Byte offset of worker w's mailbox. */
+export function mailboxAt(w: number): number {
+  return MAILBOX_BASE + w * MAILBOX_BYTES;
+}
 /** int32 slots of a mailbox (SEQ and DONE exported for test/engine/pool-protocol.test.ts, which drives a worker by hand). */
 export const SEQ = 0, DONE = 1;
 const KERNEL = 2, NARGS = 3, ERROR = 4, TRACING = 5, PAGES = 6;
@@ -143,7 +147,7 @@ export class ThreadPool {
     if (n === 1) tr.unsplitKernelMs += a1 - a0;
     else tr.splitCalls++;
     for (let w = 1; w < n; w++) {
-      const t = (MAILBOX_BASE + w * MAILBOX_BYTES) / 8 + TIMES;
+      const t = mailboxAt(w) / 8 + TIMES;
       tr.workerKernelMs += f64[t + 1]! - f64[t]!;
     }
   }
@@ -160,11 +164,11 @@ export class ThreadPool {
   private post(i32: Int32Array, f64: Float64Array, w: number, id: number, args: number[], tracing: boolean): void {
     if (args.length > MAX_ARGS) throw new Error(`ThreadPool: ${args.length} arguments, max ${MAX_ARGS}`);
     storeCall(this.memory, i32, f64, w, ++this.seqs[w - 1]!, id, args, tracing);
-    Atomics.notify(i32, (MAILBOX_BASE + w * MAILBOX_BYTES) / 4 + SEQ);
+    Atomics.notify(i32, mailboxAt(w) / 4 + SEQ);
   }
 
   private wait(i32: Int32Array, w: number, name: string): void {
-    const base = (MAILBOX_BASE + w * MAILBOX_BYTES) >> 2;
+    const base = mailboxAt(w) >> 2;
     const seq = this.seqs[w - 1]!;
     spinWhile(i32, base + DONE, (v) => v !== seq, CALLER_SPIN_MS);
     for (;;) {
@@ -183,8 +187,8 @@ export class ThreadPool {
  */
 export function storeCall(memory: WebAssembly.Memory, i32: Int32Array, f64: Float64Array, w: number, seq: number, id: number,
   args: readonly number[], tracing: boolean): void {
-  const base = (MAILBOX_BASE + w * MAILBOX_BYTES) >> 2;
-  const argBase = (MAILBOX_BASE + w * MAILBOX_BYTES + 64) >> 3;
+  const base = mailboxAt(w) >> 2;
+  const argBase = (mailboxAt(w) + 64) >> 3;
   for (let i = 0; i < args.length; i++) f64[argBase + i] = args[i]!;
   i32[base + KERNEL] = id;
   i32[base + NARGS] = args.length;
@@ -195,8 +199,8 @@ export function storeCall(memory: WebAssembly.Memory, i32: Int32Array, f64: Floa
 
 /** The worker side: instantiate the same module on the same memory and serve the mailbox forever. */
 export function serveMailbox(w: number, k: Record<string, Kernel>, names: string[], memory: WebAssembly.Memory): void {
-  const base = (MAILBOX_BASE + w * MAILBOX_BYTES) >> 2;
-  const argBase = (MAILBOX_BASE + w * MAILBOX_BYTES + 64) >> 3;
+  const base = mailboxAt(w) >> 2;
+  const argBase = (mailboxAt(w) + 64) >> 3;
   const fns = names.map((n) => k[n]!);
   let seen = 0;
   const args: number[] = [];
@@ -225,7 +229,7 @@ export function serveMailbox(w: number, k: Record<string, Kernel>, names: string
     }
     args.length = i32[base + NARGS]!;
     for (let i = 0; i < args.length; i++) args[i] = f64[argBase + i]!;
-    const tracing = i32[base + TRACING] === 1, t = (MAILBOX_BASE + w * MAILBOX_BYTES) / 8 + TIMES;
+    const tracing = i32[base + TRACING] === 1, t = mailboxAt(w) / 8 + TIMES;
     if (tracing) f64[t] = now();
     try {
       fns[id]!(...args);
@@ -244,15 +248,15 @@ function writeMessage(memory: WebAssembly.Memory, w: number, err: unknown): numb
   const e = err instanceof Error ? err : new Error(String(err));
   const frame = e.stack?.split('\n').find((l) => l.includes('wasm'))?.trim();
   // The memory size this thread sees tells a stale view after another thread grew memory from a real overrun.
-  const pages = new Int32Array(memory.buffer)[(MAILBOX_BASE + w * MAILBOX_BYTES) / 4 + PAGES]!;
+  const pages = new Int32Array(memory.buffer)[mailboxAt(w) / 4 + PAGES]!;
   const text = `${e.message} (${frame ? `${frame}; ` : ''}memory as this worker sees it: ${memory.buffer.byteLength} bytes; as the caller saw it: ${pages * 65536})`;
   const bytes = new TextEncoder().encode(text).subarray(0, MESSAGE_BYTES);
-  new Uint8Array(memory.buffer, MAILBOX_BASE + w * MAILBOX_BYTES + MESSAGE, bytes.length).set(bytes);
+  new Uint8Array(memory.buffer, mailboxAt(w) + MESSAGE, bytes.length).set(bytes);
   return bytes.length;
 }
 
 function readMessage(memory: WebAssembly.Memory, w: number, length: number): string {
   // Copied out first: TextDecoder refuses views of shared memory in browsers. A cut may split a character (shown as U+FFFD).
-  const at = MAILBOX_BASE + w * MAILBOX_BYTES + MESSAGE;
+  const at = mailboxAt(w) + MESSAGE;
   return new TextDecoder().decode(new Uint8Array(memory.buffer).slice(at, at + length));
 }

@@ -6,10 +6,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { DONE, MAILBOX_BASE, MAILBOX_BYTES, SEQ, STOP, storeCall } from '../../src/engine/pool.js';
+import { DONE, mailboxAt, SEQ, STOP, storeCall } from '../../src/engine/pool.js';
 
 const W = 1; // the worker's index, as ThreadPool numbers them
-const base = (MAILBOX_BASE + W * MAILBOX_BYTES) >> 2;
+const base = mailboxAt(W) >> 2;
 const COUNTER = 64; // int32 index of the call counter, below the mailboxes
 const COUNT = 0; // `count`'s index among the kernel names
 
