@@ -55,3 +55,8 @@ export function expectSameBits(actual: ArrayLike<number>, expected: ArrayLike<nu
     if (!Object.is(actual[i], expected[i])) assert.fail(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]} (bit-identical)`);
   }
 }
+
+/** Bytes the engine's arena takes for a buffer of `floats`: whole 64-byte cache lines, at least one. */
+export function arenaBytes(floats: number): number {
+  return Math.max(64, Math.ceil((floats * 4) / 64) * 64);
+}

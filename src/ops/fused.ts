@@ -105,15 +105,16 @@ export function bnReluMaxPool2d(x: Tensor, bn: BatchNormArgs): Tensor {
 function bnReluPool(x: Tensor, bn: BatchNormArgs, drop: { p: number; seed: number } | null): Tensor {
   const st: BatchNormState = batchNormState(x, bn.gamma, bn.beta, bn.runningMean, bn.runningVar, bn.options);
   const e = engine();
+  const grad = needsGrad(x, bn.gamma, bn.beta);
   // The dropout kernel always stores the taps (it runs in training only).
-  const { y, arg, P, H, W } = poolOutputs(x, drop !== null || needsGrad(x, bn.gamma, bn.beta));
+  const { y, arg, P, H, W } = poolOutputs(x, drop !== null || grad);
   const C = x.shape[1]!;
   if (drop) {
     runSplit(e, 'dropout_maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, drop.seed, drop.p, st.scale.ptr, st.shift.ptr, C]);
   } else {
     runSplit(e, 'maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, st.scale.ptr, st.shift.ptr, C]);
   }
-  if (needsGrad(x, bn.gamma, bn.beta)) {
+  if (grad) {
     record(y, [x, bn.gamma, bn.beta], () => {
       // da and the scratch as in bnReluConv2d.
       reserveGrads(x, bn.gamma, bn.beta);

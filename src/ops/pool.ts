@@ -67,9 +67,10 @@ export function avgPool2d(x: Tensor, kernel: number, stride = kernel): Tensor {
 /** The reference net's max-pool: 2×2, stride 2, x: (N,C,H,W) → (N,C,floor(H/2),floor(W/2)). */
 function maxPool2x2(x: Tensor): Tensor {
   const e = engine();
-  const { y, arg, P, H, W } = poolOutputs(x, needsGrad(x));
+  const grad = needsGrad(x);
+  const { y, arg, P, H, W } = poolOutputs(x, grad);
   runSplit(e, 'maxpool2_fwd', P, x.size, (p0, p1) => [x.ptr, y.ptr, arg, p0, p1, H, W, 0, 0, 1]);
-  if (needsGrad(x)) {
+  if (grad) {
     record(y, [x], () => gradInto(x, (dx) => runSplit(e, 'maxpool2_bwd', P, x.size, (p0, p1) => [y.gradPtr, arg, dx, p0, p1, H, W])));
   }
   return y;

@@ -16,6 +16,7 @@ import { dropoutMaxPool2d, maxPool2d } from '../../src/ops/pool.js';
 import { noGrad } from '../../src/tensor/autograd.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { Rng } from '../../src/util/rng.js';
+import { arenaBytes } from '../helpers.js';
 
 function input(shape: number[], seed: number): Float32Array {
   const rng = new Rng(seed);
@@ -133,12 +134,11 @@ describe('BatchNorm + ReLU applied inside the next layer', () => {
   // per input that needs a gradient; during it, also the small buffers (dW and db, the
   // BatchNorm's two per-channel sums) and the conv kernel's own scratch, measured on its own.
   describe('a fused backward keeps only the gradients', () => {
-    const lineBytes = (floats: number) => Math.max(64, Math.ceil((floats * 4) / 64) * 64);
     const grown = (y: Tensor, gy: number[], needGrad: Tensor[]) => {
       const e = engine();
       const before = e.arena.mark();
       const peak = e.arena.peakDuring(() => y.backward(gy)) - before;
-      return { grown: e.arena.mark() - before, peak, bound: [y, ...needGrad].reduce((a, t) => a + lineBytes(t.size), 0) };
+      return { grown: e.arena.mark() - before, peak, bound: [y, ...needGrad].reduce((a, t) => a + arenaBytes(t.size), 0) };
     };
     for (const [N, C, H, O, pad, stride] of [[4, 8, 12, 16, 1, 1], [3, 8, 13, 6, 1, 2]] as const) {
       it(`bnReluConv2d, [${N},${C},${H},${H}] → ${O}, stride ${stride}`, () => {
@@ -158,7 +158,7 @@ describe('BatchNorm + ReLU applied inside the next layer', () => {
         e.arena.release(m0);
         const r = grown(y, Array.from({ length: y.size }, (_, i) => Math.sin(i)), [x, w, b, bn.gamma, bn.beta]);
         assert.ok(r.grown <= r.bound, `arena grew by ${r.grown} bytes, the gradients need ${r.bound}`);
-        const small = lineBytes(w.size) + lineBytes(O) + 2 * lineBytes(C);
+        const small = arenaBytes(w.size) + arenaBytes(O) + 2 * arenaBytes(C);
         assert.ok(r.peak <= r.bound + small + convScratch, `arena peaked ${r.peak} bytes above its start, bound ${r.bound + small + convScratch}`);
       });
     }
@@ -170,7 +170,7 @@ describe('BatchNorm + ReLU applied inside the next layer', () => {
       const y = bnReluDropoutMaxPool2d(x, bn, 0.1, new Rng(11));
       const r = grown(y, Array.from({ length: y.size }, (_, i) => Math.cos(i)), [x, bn.gamma, bn.beta]);
       assert.ok(r.grown <= r.bound, `arena grew by ${r.grown} bytes, the gradients need ${r.bound}`);
-      assert.ok(r.peak <= r.bound + 2 * lineBytes(16), `arena peaked ${r.peak} bytes above its start, bound ${r.bound + 2 * lineBytes(16)}`);
+      assert.ok(r.peak <= r.bound + 2 * arenaBytes(16), `arena peaked ${r.peak} bytes above its start, bound ${r.bound + 2 * arenaBytes(16)}`);
     });
   });
 
