@@ -20,9 +20,9 @@ export function augment_work_f64(H: i32, W: i32): i32 {
  */
 export function augment_batch(src: usize, params: usize, out: usize, k0: i32, k1: i32, H: i32, W: i32,
   mean: f64, std: f64, work: usize, fields: usize): void {
-  const pixels = H * W, Wp = W + 2;
-  const unit = work, img = work + (<usize>((H + 2) * Wp) << 3);
-  memory.fill(unit, 0, <usize>((H + 2) * Wp) << 3); // the border; the interior is overwritten per image
+  const pixels = H * W, Wp = W + 2, bordered = (H + 2) * Wp;
+  const unit = work, img = work + (<usize>bordered << 3);
+  memory.fill(unit, 0, <usize>bordered << 3); // the border; the interior is overwritten per image
   const k255 = f64x2.splat(255);
   for (let k = k0; k < k1; k++) {
     const s = src + <usize>(k * pixels);
